@@ -1,0 +1,122 @@
+/**
+ * The one interface every load generator (oha, ab, wrk, autocannon) is driven through.
+ *
+ * @module
+ */
+
+/** Names of the supported load generators. */
+export type GeneratorName = "oha" | "wrk" | "ab" | "autocannon";
+
+/** What to run: one load test. Exactly one of `requests` and `durationS` is set. */
+export interface RunSpec {
+  /** Target URL (loopback only). */
+  url: string;
+  /** Total requests to send (a count-based run). */
+  requests?: number;
+  /** Run length in seconds (a duration-based run). */
+  durationS?: number;
+  /** Connections (clients) at once. */
+  concurrency: number;
+  /** Reuse connections (HTTP keep-alive). Defaults to false, like ab. */
+  keepAlive?: boolean;
+  /** HTTP method. Defaults to GET. */
+  method?: string;
+  /** Extra request headers. */
+  headers?: Record<string, string>;
+  /** Request body. */
+  body?: string;
+  /** Per-request timeout in seconds. Defaults to 30. */
+  timeoutS?: number;
+  /** Target rate in requests per second (open loop), for generators that can. */
+  rate?: number;
+}
+
+/** Latency figures in milliseconds. */
+export interface LatencyMs {
+  mean: number;
+  min: number;
+  max: number;
+  p50: number;
+  p90: number;
+  p95: number;
+  p99: number;
+  p999: number;
+}
+
+/** One bucket of a latency histogram. */
+export interface HistogramBucket {
+  /** Bucket start, ms. */
+  fromMs: number;
+  /** Bucket end, ms. */
+  toMs: number;
+  /** Responses in the bucket. */
+  count: number;
+}
+
+/** Transport failures by kind. */
+export interface TransportFailures {
+  connect: number;
+  timeout: number;
+  reset: number;
+  /** Anything else the tool reported (read/write errors, ab's length mismatches...). */
+  other: number;
+}
+
+/** The normalized, honest result of one run, whichever tool produced it. */
+export interface RunResult {
+  /** Tool that ran. */
+  generator: GeneratorName;
+  /** Its version string. */
+  generatorVersion: string;
+  /** What was asked for. */
+  spec: RunSpec;
+  /** Wall time of the test as the tool measured it, seconds. */
+  wallTimeS: number;
+  /** Requests started (completed + failed). */
+  attempted: number;
+  /** Requests that got a full response (any status). */
+  completed: number;
+  /** Transport failures (no full response). */
+  failures: TransportFailures;
+  /** Responses by HTTP status code, e.g. `{ "200": 998, "404": 2 }`. */
+  statusCodes: Record<string, number>;
+  /** Responses whose status is not 2xx. */
+  non2xx: number;
+  /** Bytes received (headers and bodies, as the tool counts them). */
+  bytes: number;
+  /** Completed requests per second. */
+  requestsPerSec: number;
+  /** Received KB (1024 bytes) per second. */
+  transferKBps: number;
+  /** Latency of completed requests. */
+  latencyMs: LatencyMs;
+  /** ab's "Time per request (mean)": concurrency * wall time / completed, ms. */
+  timePerRequestMs: number;
+  /** ab's "Time per request (mean, across all concurrent requests)": wall time / completed, ms. */
+  timePerRequestAllMs: number;
+  /** Latency histogram when the tool gives per-request data or buckets. */
+  histogram?: HistogramBucket[];
+  /** Loud problems: non-2xx, failures, fewer completed than asked. Empty when clean. */
+  warnings: string[];
+  /** Other remarks about how the figures were made (rounding, corrections). */
+  notes: string[];
+}
+
+/** A generator adapter. */
+export interface LoadGenerator {
+  /** Tool name. */
+  name: GeneratorName;
+  /** The version, or null when the tool is not installed. */
+  version(): Promise<string | null>;
+  /** Runs one load test. Throws a {@link LoadGenError} on failure. */
+  run(spec: RunSpec): Promise<RunResult>;
+}
+
+/** A load generator failed: the message names the tool and the cause, `stderrTail` its output. */
+export class LoadGenError extends Error {
+  override name = "LoadGenError";
+  /** Creates an error; `stderrTail` is the end of the tool's standard error, if any. */
+  constructor(message: string, readonly stderrTail = "") {
+    super(stderrTail ? `${message}\n${stderrTail}` : message);
+  }
+}

@@ -1,0 +1,188 @@
+/**
+ * The one application every server model serves.
+ *
+ * Routes:
+ * - `GET /`: 200 with a short text body.
+ * - `GET /health`: 200 `ok`.
+ * - `GET /stats`: JSON counters (see {@link StatsReport}).
+ * - `GET /cpu?ms=N`: computes for N ms (real work on the CPU, not a timer).
+ * - `GET /io?ms=N`: waits N ms without using the CPU, as a database call would.
+ * - `GET /bytes?n=N`: N bytes of body.
+ * - `GET /status/NNN`: an empty response with status NNN (a 404 or 500 target for tests).
+ * - `GET /<file>`: a file under `data/www/`, with HEAD support.
+ *
+ * `/health` and `/stats` are control routes: they are not counted in the request counters, so a
+ * harness can read `/stats` before and after a run and compare with the load generator's count.
+ *
+ * @module
+ */
+
+import { fileURLToPath } from "node:url";
+import { Counters, type SlotCounts } from "./counters.ts";
+import { lookupStatic } from "./static_files.ts";
+
+/** Longest `/cpu` or `/io` duration a request may ask for, in milliseconds. */
+export const MAX_MS = 10_000;
+/** Largest `/bytes` body a request may ask for. */
+export const MAX_BYTES = 64 * 1024 * 1024;
+/** The folder static files are served from. */
+export const DEFAULT_WWW_ROOT = fileURLToPath(new URL("../data/www", import.meta.url));
+
+/** What `GET /stats` returns. */
+export interface StatsReport extends SlotCounts {
+  /** Name of the concurrency model serving the request. */
+  model: string;
+  /** Process id of the server. */
+  pid: number;
+  /** Per-worker counts, for models that have workers (in worker order). */
+  workers?: SlotCounts[];
+  /** Threads model: requests executing inside pool workers at once (now and peak). */
+  executing?: SlotCounts;
+  /** Threads model: the pool size K. */
+  poolSize?: number;
+}
+
+/** How an application instance waits, counts and reports. */
+export interface AppOptions {
+  /** Model name shown on `/` and in `/stats`. */
+  model: string;
+  /** Folder for static files. Defaults to {@link DEFAULT_WWW_ROOT}. */
+  wwwRoot?: string;
+  /** How `/io` waits. Defaults to a timer; the threads model blocks its worker instead. */
+  wait?: (ms: number) => Promise<void>;
+  /** Counters updated around every counted request. Defaults to a fresh one-slot set. */
+  counters?: Counters;
+  /** Slot this instance counts in (besides slot 0, the whole server). Defaults to 0. */
+  slot?: number;
+  /** Builds the `/stats` report. Defaults to slot 0 of `counters`. */
+  stats?: () => StatsReport;
+}
+
+/** A request handler with its counters. */
+export interface App {
+  /** Answers one request. */
+  handle(request: Request): Promise<Response>;
+  /** The counters this app updates. */
+  counters: Counters;
+}
+
+/** Waits `ms` milliseconds on a timer. */
+export function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/**
+ * Computes for `ms` milliseconds of wall time and returns a value derived from the work, so the
+ * loop cannot be optimized away.
+ */
+export function burnCpu(ms: number): number {
+  const end = performance.now() + ms;
+  let x = 0x9e3779b9;
+  do {
+    for (let i = 0; i < 1000; i++) {
+      x ^= x << 13;
+      x ^= x >>> 17;
+      x ^= x << 5;
+    }
+  } while (performance.now() < end);
+  return x >>> 0;
+}
+
+/** Creates the application. */
+export function createApp(options: AppOptions): App {
+  const counters = options.counters ?? Counters.create(1);
+  const slot = options.slot ?? 0;
+  const root = options.wwwRoot ?? DEFAULT_WWW_ROOT;
+  const wait = options.wait ?? sleep;
+  const stats = options.stats ??
+    (() => ({ model: options.model, pid: Deno.pid, ...counters.read(0) }));
+  const hello = `Hello from Concurrency Lab (${options.model} server)\n`;
+
+  async function route(request: Request, url: URL): Promise<Response> {
+    const path = url.pathname;
+    if (path === "/") return text(200, hello);
+    if (path === "/cpu") {
+      const ms = intParam(url, "ms", MAX_MS);
+      if (typeof ms === "string") return text(400, ms);
+      return text(200, `computed for ${ms} ms (${burnCpu(ms).toString(16)})\n`);
+    }
+    if (path === "/io") {
+      const ms = intParam(url, "ms", MAX_MS);
+      if (typeof ms === "string") return text(400, ms);
+      await wait(ms);
+      return text(200, `waited ${ms} ms\n`);
+    }
+    if (path === "/bytes") {
+      const n = intParam(url, "n", MAX_BYTES);
+      if (typeof n === "string") return text(400, n);
+      return new Response(new Uint8Array(n).fill(0x78), {
+        headers: { "content-type": "application/octet-stream" },
+      });
+    }
+    const status = /^\/status\/([2-5]\d\d)$/.exec(path);
+    if (status) return statusResponse(Number(status[1]));
+    return await serveFile(request, path);
+  }
+
+  async function serveFile(request: Request, path: string): Promise<Response> {
+    const found = await lookupStatic(root, path);
+    if (found.kind === "bad-path") return text(400, `bad path: ${found.reason}\n`);
+    if (found.kind === "not-found") return text(404, `not found: ${path}\n`);
+    const body = await Deno.readFile(found.path);
+    const headers = {
+      "content-type": found.contentType,
+      "content-length": String(body.byteLength),
+    };
+    return new Response(request.method === "HEAD" ? null : body, { headers });
+  }
+
+  return {
+    counters,
+    async handle(request: Request): Promise<Response> {
+      let url: URL;
+      try {
+        url = new URL(request.url);
+      } catch {
+        return text(400, "bad request URL\n");
+      }
+      if (request.method !== "GET" && request.method !== "HEAD") {
+        const response = text(405, `method ${request.method} not allowed: use GET or HEAD\n`);
+        response.headers.set("allow", "GET, HEAD");
+        return response;
+      }
+      if (url.pathname === "/health") return text(200, "ok\n");
+      if (url.pathname === "/stats") return Response.json(stats());
+      counters.begin(0);
+      if (slot !== 0) counters.begin(slot);
+      try {
+        return await route(request, url);
+      } catch (error) {
+        return text(500, `internal error: ${error instanceof Error ? error.message : error}\n`);
+      } finally {
+        if (slot !== 0) counters.end(slot);
+        counters.end(0);
+      }
+    },
+  };
+}
+
+function text(status: number, body: string): Response {
+  return new Response(body, { status, headers: { "content-type": "text/plain; charset=utf-8" } });
+}
+
+function statusResponse(status: number): Response {
+  const empty = status === 204 || status === 205 || status === 304;
+  return new Response(empty ? null : `status ${status}\n`, { status });
+}
+
+/** Parses a whole-number query parameter in 0..max; a string is the reason it is refused. */
+function intParam(url: URL, name: string, max: number): number | string {
+  const raw = url.searchParams.get(name);
+  if (raw === null) return `missing query parameter ${name} (a whole number from 0 to ${max})\n`;
+  if (!/^\d{1,12}$/.test(raw)) {
+    return `${name} must be a whole number from 0 to ${max}, got '${raw.slice(0, 40)}'\n`;
+  }
+  const value = Number(raw);
+  if (value > max) return `${name}=${value} is over the limit of ${max}\n`;
+  return value;
+}

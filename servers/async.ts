@@ -1,0 +1,66 @@
+/**
+ * The async model: one event loop, one `Deno.serve`.
+ *
+ * Every request runs on the same thread; `/io` waits on a timer without blocking the loop, so
+ * thousands of waiting requests can be in flight at once, while `/cpu` holds the only thread.
+ * This is the 2020 course's `server_async_http.py`, done with a real HTTP stack.
+ *
+ * Script: `deno run -A servers/async.ts --port 45000`.
+ *
+ * @module
+ */
+
+import { createApp } from "./app.ts";
+import {
+  DEFAULT_HOSTNAME,
+  type ListenOptions,
+  type ServerHandle,
+  serverUrl,
+} from "./server_handle.ts";
+import { runServerScript } from "./server_script.ts";
+
+/** The course's port for the async server. */
+export const ASYNC_PORT = 45000;
+
+/** Starts the async model in this process. */
+export function startAsync(options: ListenOptions = {}): Promise<ServerHandle> {
+  const app = createApp({ model: "async" });
+  const hostname = options.hostname ?? DEFAULT_HOSTNAME;
+  return new Promise((resolve, reject) => {
+    try {
+      const server = Deno.serve({
+        port: options.port ?? ASYNC_PORT,
+        hostname,
+        tcpBacklog: options.tcpBacklog,
+        onListen: () => {},
+        onError: (error) =>
+          new Response(`internal error: ${error instanceof Error ? error.message : error}\n`, {
+            status: 500,
+          }),
+      }, app.handle);
+      const port = server.addr.port;
+      resolve({
+        model: "async",
+        hostname,
+        port,
+        url: serverUrl(hostname, port),
+        finished: server.finished,
+        shutdown: async () => {
+          await server.shutdown().catch(() => {});
+          await server.finished;
+        },
+      });
+    } catch (error) {
+      reject(error);
+    }
+  });
+}
+
+if (import.meta.main) {
+  await runServerScript({
+    name: "async",
+    defaultPort: ASYNC_PORT,
+    help: [],
+    start: (listen) => startAsync(listen),
+  });
+}
