@@ -1,0 +1,69 @@
+/**
+ * Process and port checks for the harness tests: which children a process has, whether a pid
+ * is alive, whether a port still accepts connections.
+ *
+ * @module
+ */
+
+/** Pids of the live (non-zombie) processes whose parent is `parent` (Linux `/proc`). */
+export function childPids(parent: number = Deno.pid): number[] {
+  const pids: number[] = [];
+  for (const entry of Deno.readDirSync("/proc")) {
+    if (!/^\d+$/.test(entry.name)) continue;
+    try {
+      const stat = Deno.readTextFileSync(`/proc/${entry.name}/stat`);
+      // Fields after the command name, which is in parentheses and may contain spaces.
+      const rest = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      if (rest[0] !== "Z" && Number(rest[1]) === parent) pids.push(Number(entry.name));
+    } catch { /* the process ended while we looked */ }
+  }
+  return pids;
+}
+
+/** True when process `pid` exists and is not a zombie. */
+export function isAlive(pid: number): boolean {
+  try {
+    const stat = Deno.readTextFileSync(`/proc/${pid}/stat`);
+    return stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3) !== "Z";
+  } catch {
+    return false;
+  }
+}
+
+/** True when something accepts TCP connections on 127.0.0.1:`port`. */
+export async function isListening(port: number): Promise<boolean> {
+  try {
+    const conn = await Deno.connect({ hostname: "127.0.0.1", port });
+    conn.close();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Waits up to `timeoutMs` for `check` to turn true; returns its last value. */
+export async function eventually(
+  check: () => boolean | Promise<boolean>,
+  timeoutMs = 10_000,
+): Promise<boolean> {
+  const end = Date.now() + timeoutMs;
+  while (Date.now() < end) {
+    if (await check()) return true;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  return await check();
+}
+
+/** Awaits `promise`, which must reject with an instance of `type`, and returns the error. */
+export async function rejection<E extends Error>(
+  promise: Promise<unknown>,
+  type: new (...args: never[]) => E,
+): Promise<E> {
+  try {
+    await promise;
+  } catch (error) {
+    if (error instanceof type) return error;
+    throw new Error(`expected a ${type.name}, got ${error}`);
+  }
+  throw new Error(`expected a ${type.name}, but the promise resolved`);
+}
