@@ -25,6 +25,8 @@ import { lookupStatic } from "./static_files.ts";
 export const MAX_MS = 10_000;
 /** Largest `/bytes` body a request may ask for. */
 export const MAX_BYTES = 64 * 1024 * 1024;
+/** Paths answered outside the request counters (and, in the threads model, outside the pool). */
+export const CONTROL_PATHS: ReadonlySet<string> = new Set(["/health", "/stats"]);
 /** The folder static files are served from. */
 export const DEFAULT_WWW_ROOT = fileURLToPath(new URL("../data/www", import.meta.url));
 
@@ -54,6 +56,11 @@ export interface AppOptions {
   counters?: Counters;
   /** Slot this instance counts in (besides slot 0, the whole server). Defaults to 0. */
   slot?: number;
+  /**
+   * Every slot this instance counts in, replacing slot 0 plus `slot`. The threads model counts
+   * in its workers without slot 0, which its listener keeps.
+   */
+  slots?: readonly number[];
   /** Builds the `/stats` report. Defaults to slot 0 of `counters`. */
   stats?: () => StatsReport;
 }
@@ -91,7 +98,7 @@ export function burnCpu(ms: number): number {
 /** Creates the application. */
 export function createApp(options: AppOptions): App {
   const counters = options.counters ?? Counters.create(1);
-  const slot = options.slot ?? 0;
+  const slots = options.slots ?? (options.slot ? [0, options.slot] : [0]);
   const root = options.wwwRoot ?? DEFAULT_WWW_ROOT;
   const wait = options.wait ?? sleep;
   const stats = options.stats ??
@@ -152,15 +159,13 @@ export function createApp(options: AppOptions): App {
       }
       if (url.pathname === "/health") return text(200, "ok\n");
       if (url.pathname === "/stats") return Response.json(stats());
-      counters.begin(0);
-      if (slot !== 0) counters.begin(slot);
+      for (const slot of slots) counters.begin(slot);
       try {
         return await route(request, url);
       } catch (error) {
         return text(500, `internal error: ${error instanceof Error ? error.message : error}\n`);
       } finally {
-        if (slot !== 0) counters.end(slot);
-        counters.end(0);
+        for (const slot of slots) counters.end(slot);
       }
     },
   };

@@ -22,9 +22,15 @@ import { runServerScript } from "./server_script.ts";
 /** The course's port for the async server. */
 export const ASYNC_PORT = 45000;
 
+/** Options of {@link startAsync}. */
+export interface AsyncOptions extends ListenOptions {
+  /** Folder for static files (defaults to `data/www`). */
+  wwwRoot?: string;
+}
+
 /** Starts the async model in this process. */
-export function startAsync(options: ListenOptions = {}): Promise<ServerHandle> {
-  const app = createApp({ model: "async" });
+export function startAsync(options: AsyncOptions = {}): Promise<ServerHandle> {
+  const app = createApp({ model: "async", wwwRoot: options.wwwRoot });
   const hostname = options.hostname ?? DEFAULT_HOSTNAME;
   return new Promise((resolve, reject) => {
     try {

@@ -1,0 +1,149 @@
+/**
+ * The threads model: one listener and a pool of K blocking workers.
+ *
+ * One `Deno.serve` accepts every connection and hands each request to a pool of K Web Workers
+ * (see `threads_pool.ts`). Inside a worker the application runs in blocking style: `/io` blocks
+ * the worker's thread, `/cpu` holds it, so at most K requests make progress at once and the
+ * others wait in a FIFO queue. This is the 2020 course's `server_thread_http.py`, done right: a
+ * bounded pool, a real listen backlog, and no thread left spinning after its request.
+ *
+ * Counters: slot 0 counts the whole server (requests received by the listener, queued ones
+ * included), slot 1 the requests executing inside workers (its peak never exceeds K), slots
+ * 2..K+1 each worker.
+ *
+ * Script: `deno run -A servers/threads.ts --port 46000 --pool 8`.
+ *
+ * @module
+ */
+
+import { CONTROL_PATHS, createApp, type StatsReport } from "./app.ts";
+import { Counters } from "./counters.ts";
+import {
+  DEFAULT_HOSTNAME,
+  type ListenOptions,
+  type ServerHandle,
+  serverUrl,
+} from "./server_handle.ts";
+import { intFlag, runServerScript } from "./server_script.ts";
+import { ThreadPool, type ThreadRequest } from "./threads_pool.ts";
+
+/** The course's port for the threaded server. */
+export const THREADS_PORT = 46000;
+/** Default pool size K. */
+export const DEFAULT_POOL_SIZE = 8;
+/** Largest pool size accepted. */
+export const MAX_POOL_SIZE = 256;
+
+/** Counter slot of the requests executing inside pool workers. */
+const EXECUTING = 1;
+/** Counter slot of the first pool worker. */
+const FIRST_WORKER = 2;
+
+/** Options of {@link startThreads}. */
+export interface ThreadsOptions extends ListenOptions {
+  /** Pool size K (default {@link DEFAULT_POOL_SIZE}). */
+  pool?: number;
+  /** Folder for static files (defaults to `data/www`). */
+  wwwRoot?: string;
+}
+
+/** Starts the threads model in this process; resolves once every pool worker is ready. */
+export async function startThreads(options: ThreadsOptions = {}): Promise<ServerHandle> {
+  const size = options.pool ?? DEFAULT_POOL_SIZE;
+  if (!Number.isInteger(size) || size < 1 || size > MAX_POOL_SIZE) {
+    throw new RangeError(
+      `pool size must be a whole number from 1 to ${MAX_POOL_SIZE}, got ${size}`,
+    );
+  }
+  const hostname = options.hostname ?? DEFAULT_HOSTNAME;
+  const counters = Counters.create(FIRST_WORKER + size);
+  const stats = (): StatsReport => ({
+    model: "threads",
+    pid: Deno.pid,
+    ...counters.read(0),
+    executing: counters.read(EXECUTING),
+    workers: Array.from({ length: size }, (_, i) => counters.read(FIRST_WORKER + i)),
+    poolSize: size,
+  });
+  const control = createApp({ model: "threads", counters, slots: [], stats });
+  const pool = await ThreadPool.create({
+    size,
+    moduleUrl: new URL("./threads_worker.ts", import.meta.url),
+    init: (index) => ({
+      type: "init",
+      model: "threads",
+      counters: counters.buffer,
+      slots: [EXECUTING, FIRST_WORKER + index],
+      wwwRoot: options.wwwRoot,
+    }),
+  });
+
+  async function handle(request: Request): Promise<Response> {
+    if (CONTROL_PATHS.has(pathOf(request.url))) return control.handle(request);
+    counters.begin(0);
+    try {
+      const message: ThreadRequest = {
+        type: "request",
+        method: request.method,
+        url: request.url,
+        headers: [...request.headers],
+        body: request.body === null ? null : await request.arrayBuffer(),
+      };
+      const reply = await pool.run(message);
+      return new Response(reply.body, { status: reply.status, headers: reply.headers });
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error);
+      return new Response(`internal error: ${reason}\n`, { status: 500 });
+    } finally {
+      counters.end(0);
+    }
+  }
+
+  let server: Deno.HttpServer<Deno.NetAddr>;
+  try {
+    server = Deno.serve({
+      port: options.port ?? THREADS_PORT,
+      hostname,
+      tcpBacklog: options.tcpBacklog,
+      onListen: () => {},
+    }, handle);
+  } catch (error) {
+    pool.close();
+    throw error;
+  }
+  const port = server.addr.port;
+  const finished = server.finished.finally(() => pool.close());
+  return {
+    model: "threads",
+    hostname,
+    port,
+    url: serverUrl(hostname, port),
+    finished,
+    shutdown: async () => {
+      await server.shutdown().catch(() => {});
+      await finished;
+    },
+  };
+}
+
+/** The path of a request URL, without parsing the whole URL. */
+function pathOf(url: string): string {
+  const start = url.indexOf("/", url.indexOf("//") + 2);
+  if (start < 0) return "/";
+  const end = url.slice(start).search(/[?#]/);
+  return end < 0 ? url.slice(start) : url.slice(start, start + end);
+}
+
+if (import.meta.main) {
+  await runServerScript({
+    name: "threads",
+    defaultPort: THREADS_PORT,
+    help: [`--pool K            pool size: requests run at once (default ${DEFAULT_POOL_SIZE})`],
+    flags: ["pool"],
+    start: (listen, flags) =>
+      startThreads({
+        ...listen,
+        pool: intFlag(flags, "pool", DEFAULT_POOL_SIZE, 1, MAX_POOL_SIZE),
+      }),
+  });
+}

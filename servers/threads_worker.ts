@@ -1,0 +1,57 @@
+/**
+ * One worker of the threads model: runs the application for one request at a time, blocking.
+ *
+ * `/io` blocks this worker's thread with `Atomics.wait`, the way a thread blocks on a socket read,
+ * so a busy worker makes no progress on anything else; the pool in `threads.ts` never hands it a
+ * second request before the first is answered.
+ *
+ * @module
+ */
+
+/// <reference lib="deno.worker" />
+
+import { type App, createApp } from "./app.ts";
+import { Counters } from "./counters.ts";
+import type { ThreadInit, ThreadMessage, ThreadRequest, ThreadResponse } from "./threads_pool.ts";
+
+/** Blocks the calling thread for `ms` milliseconds without using the CPU. */
+export function blockFor(ms: number): Promise<void> {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+  return Promise.resolve();
+}
+
+let app: App | null = null;
+
+self.onmessage = async (event: MessageEvent<ThreadInit | ThreadRequest>) => {
+  const message = event.data;
+  if (message.type === "init") {
+    app = createApp({
+      model: message.model,
+      wwwRoot: message.wwwRoot,
+      wait: blockFor,
+      counters: new Counters(message.counters),
+      slots: message.slots,
+    });
+    post({ type: "ready" });
+    return;
+  }
+  if (app === null) throw new Error("threads worker got a request before its init message");
+  const request = new Request(message.url, {
+    method: message.method,
+    headers: message.headers,
+    body: message.body,
+  });
+  const response = await app.handle(request);
+  const body = response.body === null ? null : await response.arrayBuffer();
+  const reply: ThreadResponse = {
+    type: "response",
+    status: response.status,
+    headers: [...response.headers],
+    body,
+  };
+  post(reply, body ? [body] : []);
+};
+
+function post(message: ThreadMessage, transfer: Transferable[] = []): void {
+  self.postMessage(message, transfer);
+}
