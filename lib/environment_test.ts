@@ -1,0 +1,59 @@
+import { deepEqual as assertEquals, match as assertMatch, ok as assert } from "node:assert/strict";
+import pl from "nodejs-polars";
+import { collectEnvironment, describeEnvironment, environmentTable } from "./environment.ts";
+
+async function git(dir: string, ...args: string[]): Promise<void> {
+  const output = await new Deno.Command("git", {
+    args: ["-C", dir, "-c", "user.name=lab", "-c", "user.email=lab@example.org", ...args],
+    stdout: "null",
+    stderr: "null",
+  }).output();
+  assert(output.success, `git ${args.join(" ")} failed`);
+}
+
+Deno.test("collectEnvironment describes this machine and the generator it is given", async () => {
+  const env = await collectEnvironment({ generator: "ab", generatorVersion: "2.3" });
+  assert(env.cpuCount >= 1);
+  assertEquals(env.os, Deno.build.os);
+  assertEquals(env.deno, Deno.version.deno);
+  assertEquals(env.generator, "ab");
+  assertEquals(env.generatorVersion, "2.3");
+  assert(!Number.isNaN(Date.parse(env.date)));
+  if (Deno.build.os === "linux") {
+    assert(env.cpuModel !== null && env.cpuModel.length > 0);
+    assert(env.memoryTotalBytes !== null && env.memoryTotalBytes > 2 ** 20);
+    assertMatch(env.kernel, /^\d+\.\d+/);
+  }
+  assertMatch(describeEnvironment(env), /x\d+, .*GiB.*Deno .*, ab 2\.3/);
+});
+
+Deno.test("the git commit and dirty flag follow the checkout", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const outside = await collectEnvironment({ repoDir: dir });
+    assertEquals(outside.gitCommit, null);
+    assertEquals(outside.gitDirty, null);
+    await git(dir, "init", "-q");
+    await Deno.writeTextFile(`${dir}/a.txt`, "one\n");
+    await git(dir, "add", "a.txt");
+    await git(dir, "commit", "-q", "-m", "one");
+    const clean = await collectEnvironment({ repoDir: dir });
+    assertMatch(clean.gitCommit ?? "", /^[0-9a-f]{7,}$/);
+    assertEquals(clean.gitDirty, false);
+    await Deno.writeTextFile(`${dir}/a.txt`, "two\n");
+    assertEquals((await collectEnvironment({ repoDir: dir })).gitDirty, true);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("environmentTable gives one text row per field and makes a DataFrame", async () => {
+  const env = await collectEnvironment();
+  const rows = environmentTable(env);
+  assertEquals(rows.map((row) => row.key), Object.keys(env));
+  assert(rows.every((row) => typeof row.value === "string"));
+  assertEquals(rows.find((row) => row.key === "generator")?.value, "");
+  const df = pl.DataFrame(rows);
+  assertEquals(df.columns, ["key", "value"]);
+  assertEquals(df.height, rows.length);
+});
