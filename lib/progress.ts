@@ -1,0 +1,153 @@
+/**
+ * Progress of a series of runs: done / total, the current run, elapsed time and an ETA.
+ *
+ * Rendering is pluggable: {@link terminalRenderer} redraws one line in place on a terminal's
+ * standard error (plain lines when it is not a terminal), and a notebook passes a function that
+ * redraws one output cell. {@link Progress} only keeps the numbers and calls the renderer.
+ *
+ * @module
+ */
+
+/** A snapshot of the progress, given to every renderer call. */
+export interface ProgressState {
+  /** Runs finished (including failed ones). */
+  done: number;
+  /** Runs planned. */
+  total: number;
+  /** Runs that failed. */
+  failed: number;
+  /** Label of the run in progress, or of the last one when none is running. */
+  label: string;
+  /** Milliseconds since {@link Progress} was created. */
+  elapsedMs: number;
+  /** Estimated milliseconds left, or null before the first run has finished. */
+  etaMs: number | null;
+  /** True on the last call, after {@link Progress.finish}. */
+  finished: boolean;
+}
+
+/** Draws a progress state: on a terminal, in a notebook output, or anywhere else. */
+export type ProgressRenderer = (state: ProgressState) => void;
+
+/** Options for {@link Progress}. */
+export interface ProgressOptions {
+  /** Where to draw; defaults to nothing. */
+  render?: ProgressRenderer;
+  /** Clock in milliseconds; defaults to `performance.now`. */
+  now?: () => number;
+}
+
+/** Counts runs and reports their progress to a renderer. */
+export class Progress {
+  readonly #render: ProgressRenderer;
+  readonly #now: () => number;
+  readonly #start: number;
+  #done = 0;
+  #failed = 0;
+  #label = "";
+  #finished = false;
+
+  /** Starts counting `total` planned runs. */
+  constructor(readonly total: number, options: ProgressOptions = {}) {
+    if (!Number.isInteger(total) || total < 0) {
+      throw new RangeError(`Progress: total must be a whole number >= 0, got ${total}`);
+    }
+    this.#render = options.render ?? (() => {});
+    this.#now = options.now ?? (() => performance.now());
+    this.#start = this.#now();
+  }
+
+  /** The current state. */
+  get state(): ProgressState {
+    const elapsedMs = this.#now() - this.#start;
+    const left = this.total - this.#done;
+    return {
+      done: this.#done,
+      total: this.total,
+      failed: this.#failed,
+      label: this.#label,
+      elapsedMs,
+      etaMs: this.#done === 0 ? null : left <= 0 ? 0 : (elapsedMs / this.#done) * left,
+      finished: this.#finished,
+    };
+  }
+
+  /** Marks the start of a run called `label` and redraws. */
+  begin(label: string): void {
+    this.#label = label;
+    this.#render(this.state);
+  }
+
+  /** Marks the current run as finished (`ok` false when it failed) and redraws. */
+  end(ok = true): void {
+    this.#done++;
+    if (!ok) this.#failed++;
+    this.#render(this.state);
+  }
+
+  /** Marks the whole series as over (done or interrupted) and redraws a last time. */
+  finish(): void {
+    if (this.#finished) return;
+    this.#finished = true;
+    this.#render(this.state);
+  }
+}
+
+/** Formats milliseconds as `m:ss` (or `h:mm:ss`). */
+export function formatDuration(ms: number): string {
+  const total = Math.max(0, Math.round(ms / 1000));
+  const h = Math.floor(total / 3600);
+  const m = Math.floor((total % 3600) / 60);
+  const s = String(total % 60).padStart(2, "0");
+  return h > 0 ? `${h}:${String(m).padStart(2, "0")}:${s}` : `${m}:${s}`;
+}
+
+/**
+ * One line for a state, e.g. `[#####-----] 5/10 (1 failed) async c=50 r2  0:12 elapsed, ETA 0:12`.
+ * `width` is the bar's length in characters.
+ */
+export function formatProgress(state: ProgressState, width = 20): string {
+  const fraction = state.total === 0 ? 1 : state.done / state.total;
+  const filled = Math.round(fraction * width);
+  const bar = `[${"#".repeat(filled)}${"-".repeat(width - filled)}]`;
+  const failed = state.failed > 0 ? ` (${state.failed} failed)` : "";
+  const eta = state.finished
+    ? "done"
+    : state.etaMs === null
+    ? "ETA ?"
+    : `ETA ${formatDuration(state.etaMs)}`;
+  const label = state.label ? ` ${state.label}` : "";
+  return `${bar} ${state.done}/${state.total}${failed}${label}  ` +
+    `${formatDuration(state.elapsedMs)} elapsed, ${eta}`;
+}
+
+/** Something with a synchronous write and an `isTerminal` check, like `Deno.stderr`. */
+export interface ProgressSink {
+  /** Writes bytes. */
+  writeSync(bytes: Uint8Array): number;
+  /** True on a terminal. */
+  isTerminal(): boolean;
+}
+
+/**
+ * Draws on `sink` (default `Deno.stderr`): one line redrawn in place with a carriage return on a
+ * terminal, ended by a newline when finished; elsewhere one plain line per finished run.
+ */
+export function terminalRenderer(sink: ProgressSink = Deno.stderr): ProgressRenderer {
+  const encoder = new TextEncoder();
+  const tty = sink.isTerminal();
+  let lastDone = -1;
+  const write = (text: string) => {
+    const bytes = encoder.encode(text);
+    for (let at = 0; at < bytes.length;) at += sink.writeSync(bytes.subarray(at));
+  };
+  return (state) => {
+    const line = formatProgress(state);
+    if (tty) {
+      write(`\r\x1b[2K${line}${state.finished ? "\n" : ""}`);
+    } else if (state.done !== lastDone && (state.done > 0 || state.finished)) {
+      lastDone = state.done;
+      write(`${line}\n`);
+    }
+  };
+}

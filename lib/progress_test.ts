@@ -1,0 +1,106 @@
+import { deepEqual as assertEquals, match as assertMatch, ok as assert } from "node:assert/strict";
+import {
+  formatDuration,
+  formatProgress,
+  Progress,
+  type ProgressSink,
+  type ProgressState,
+  terminalRenderer,
+} from "./progress.ts";
+
+function fakeClock(): { now: () => number; advance: (ms: number) => void } {
+  let t = 1000;
+  return { now: () => t, advance: (ms) => t += ms };
+}
+
+class Sink implements ProgressSink {
+  text = "";
+  constructor(readonly tty: boolean) {}
+  writeSync(bytes: Uint8Array): number {
+    this.text += new TextDecoder().decode(bytes);
+    return bytes.length;
+  }
+  isTerminal(): boolean {
+    return this.tty;
+  }
+}
+
+Deno.test("Progress counts runs and estimates the time left from the average run", () => {
+  const clock = fakeClock();
+  const seen: ProgressState[] = [];
+  const progress = new Progress(4, { now: clock.now, render: (s) => seen.push(s) });
+  progress.begin("async c=1");
+  assertEquals(seen.at(-1)?.etaMs, null);
+  clock.advance(2000);
+  progress.end();
+  assertEquals(seen.at(-1)?.done, 1);
+  assertEquals(seen.at(-1)?.etaMs, 6000);
+  progress.begin("threads c=1");
+  clock.advance(4000);
+  progress.end(false);
+  const state = seen.at(-1)!;
+  assertEquals([state.done, state.failed, state.label, state.elapsedMs], [
+    2,
+    1,
+    "threads c=1",
+    6000,
+  ]);
+  assertEquals(state.etaMs, 6000);
+  progress.finish();
+  progress.finish();
+  assertEquals(seen.filter((s) => s.finished).length, 1);
+});
+
+Deno.test("formatProgress shows bar, counts, label, elapsed and ETA", () => {
+  const line = formatProgress({
+    done: 5,
+    total: 10,
+    failed: 1,
+    label: "async c=50 r2",
+    elapsedMs: 12_000,
+    etaMs: 12_000,
+    finished: false,
+  }, 10);
+  assertEquals(line, "[#####-----] 5/10 (1 failed) async c=50 r2  0:12 elapsed, ETA 0:12");
+  assertEquals(formatDuration(3_725_000), "1:02:05");
+  assertMatch(
+    formatProgress({
+      done: 0,
+      total: 3,
+      failed: 0,
+      label: "",
+      elapsedMs: 0,
+      etaMs: null,
+      finished: false,
+    }),
+    / 0\/3 {2}0:00 elapsed, ETA \?$/,
+  );
+});
+
+Deno.test("terminalRenderer redraws one line on a terminal and ends it with a newline", () => {
+  const sink = new Sink(true);
+  const progress = new Progress(2, { render: terminalRenderer(sink) });
+  progress.begin("a");
+  progress.end();
+  progress.begin("b");
+  progress.end();
+  progress.finish();
+  assertEquals(sink.text.split("\r").length - 1, 5);
+  assertEquals(sink.text.split("\n").length - 1, 1);
+  assert(sink.text.endsWith("done\n"));
+});
+
+Deno.test("terminalRenderer writes one plain line per finished run elsewhere", () => {
+  const sink = new Sink(false);
+  const progress = new Progress(2, { render: terminalRenderer(sink) });
+  progress.begin("a");
+  progress.end();
+  progress.begin("b");
+  progress.end();
+  progress.finish();
+  const lines = sink.text.trimEnd().split("\n");
+  assertEquals(lines.length, 2);
+  assert(!sink.text.includes("\r"));
+  assertMatch(lines[0]!, /1\/2 a /);
+  assertMatch(lines[1]!, /2\/2 b /);
+});
