@@ -18,16 +18,20 @@ export interface ProgressState {
   failed: number;
   /** Label of the run in progress, or of the last one when none is running. */
   label: string;
-  /** Milliseconds since {@link Progress} was created. */
-  elapsedMs: number;
-  /** Estimated milliseconds left, or null before the first run has finished. */
-  etaMs: number | null;
+  /** Seconds since {@link Progress} was created. */
+  elapsedS: number;
+  /** Estimated seconds left, or null before the first run has finished. */
+  etaS: number | null;
   /** True on the last call, after {@link Progress.finish}. */
   finished: boolean;
 }
 
-/** Draws a progress state: on a terminal, in a notebook output, or anywhere else. */
-export type ProgressRenderer = (state: ProgressState) => void;
+/**
+ * Draws a progress state: on a terminal, in a notebook output, or anywhere else. A renderer may
+ * return a promise (a notebook display); {@link Progress.drawn} waits for the latest one. The
+ * notebook layer's `progressDisplay()` fits here as it is.
+ */
+export type ProgressRenderer = (state: ProgressState) => void | Promise<void>;
 
 /** Options for {@link Progress}. */
 export interface ProgressOptions {
@@ -46,6 +50,7 @@ export class Progress {
   #failed = 0;
   #label = "";
   #finished = false;
+  #drawing: Promise<void> = Promise.resolve();
 
   /** Starts counting `total` planned runs. */
   constructor(readonly total: number, options: ProgressOptions = {}) {
@@ -59,43 +64,53 @@ export class Progress {
 
   /** The current state. */
   get state(): ProgressState {
-    const elapsedMs = this.#now() - this.#start;
+    const elapsedS = (this.#now() - this.#start) / 1000;
     const left = this.total - this.#done;
     return {
       done: this.#done,
       total: this.total,
       failed: this.#failed,
       label: this.#label,
-      elapsedMs,
-      etaMs: this.#done === 0 ? null : left <= 0 ? 0 : (elapsedMs / this.#done) * left,
+      elapsedS,
+      etaS: this.#done === 0 ? null : left <= 0 ? 0 : (elapsedS / this.#done) * left,
       finished: this.#finished,
     };
+  }
+
+  /** Resolves when the renderer has finished drawing the latest state (for async renderers). */
+  drawn(): Promise<void> {
+    return this.#drawing;
+  }
+
+  #draw(): void {
+    const result = this.#draw();
+    if (result) this.#drawing = result.catch(() => {});
   }
 
   /** Marks the start of a run called `label` and redraws. */
   begin(label: string): void {
     this.#label = label;
-    this.#render(this.state);
+    this.#draw();
   }
 
   /** Marks the current run as finished (`ok` false when it failed) and redraws. */
   end(ok = true): void {
     this.#done++;
     if (!ok) this.#failed++;
-    this.#render(this.state);
+    this.#draw();
   }
 
   /** Marks the whole series as over (done or interrupted) and redraws a last time. */
   finish(): void {
     if (this.#finished) return;
     this.#finished = true;
-    this.#render(this.state);
+    this.#draw();
   }
 }
 
-/** Formats milliseconds as `m:ss` (or `h:mm:ss`). */
-export function formatDuration(ms: number): string {
-  const total = Math.max(0, Math.round(ms / 1000));
+/** Formats seconds as `m:ss` (or `h:mm:ss`). */
+export function formatDuration(seconds: number): string {
+  const total = Math.max(0, Math.round(seconds));
   const h = Math.floor(total / 3600);
   const m = Math.floor((total % 3600) / 60);
   const s = String(total % 60).padStart(2, "0");
@@ -113,12 +128,12 @@ export function formatProgress(state: ProgressState, width = 20): string {
   const failed = state.failed > 0 ? ` (${state.failed} failed)` : "";
   const eta = state.finished
     ? "done"
-    : state.etaMs === null
+    : state.etaS === null
     ? "ETA ?"
-    : `ETA ${formatDuration(state.etaMs)}`;
+    : `ETA ${formatDuration(state.etaS)}`;
   const label = state.label ? ` ${state.label}` : "";
   return `${bar} ${state.done}/${state.total}${failed}${label}  ` +
-    `${formatDuration(state.elapsedMs)} elapsed, ${eta}`;
+    `${formatDuration(state.elapsedS)} elapsed, ${eta}`;
 }
 
 /** Something with a synchronous write and an `isTerminal` check, like `Deno.stderr`. */

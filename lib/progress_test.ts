@@ -28,24 +28,24 @@ class Sink implements ProgressSink {
 Deno.test("Progress counts runs and estimates the time left from the average run", () => {
   const clock = fakeClock();
   const seen: ProgressState[] = [];
-  const progress = new Progress(4, { now: clock.now, render: (s) => seen.push(s) });
+  const progress = new Progress(4, { now: clock.now, render: (s) => void seen.push(s) });
   progress.begin("async c=1");
-  assertEquals(seen.at(-1)?.etaMs, null);
+  assertEquals(seen.at(-1)?.etaS, null);
   clock.advance(2000);
   progress.end();
   assertEquals(seen.at(-1)?.done, 1);
-  assertEquals(seen.at(-1)?.etaMs, 6000);
+  assertEquals(seen.at(-1)?.etaS, 6);
   progress.begin("threads c=1");
   clock.advance(4000);
   progress.end(false);
   const state = seen.at(-1)!;
-  assertEquals([state.done, state.failed, state.label, state.elapsedMs], [
+  assertEquals([state.done, state.failed, state.label, state.elapsedS], [
     2,
     1,
     "threads c=1",
-    6000,
+    6,
   ]);
-  assertEquals(state.etaMs, 6000);
+  assertEquals(state.etaS, 6);
   progress.finish();
   progress.finish();
   assertEquals(seen.filter((s) => s.finished).length, 1);
@@ -57,20 +57,20 @@ Deno.test("formatProgress shows bar, counts, label, elapsed and ETA", () => {
     total: 10,
     failed: 1,
     label: "async c=50 r2",
-    elapsedMs: 12_000,
-    etaMs: 12_000,
+    elapsedS: 12,
+    etaS: 12,
     finished: false,
   }, 10);
   assertEquals(line, "[#####-----] 5/10 (1 failed) async c=50 r2  0:12 elapsed, ETA 0:12");
-  assertEquals(formatDuration(3_725_000), "1:02:05");
+  assertEquals(formatDuration(3725), "1:02:05");
   assertMatch(
     formatProgress({
       done: 0,
       total: 3,
       failed: 0,
       label: "",
-      elapsedMs: 0,
-      etaMs: null,
+      elapsedS: 0,
+      etaS: null,
       finished: false,
     }),
     / 0\/3 {2}0:00 elapsed, ETA \?$/,
@@ -103,4 +103,18 @@ Deno.test("terminalRenderer writes one plain line per finished run elsewhere", (
   assert(!sink.text.includes("\r"));
   assertMatch(lines[0]!, /1\/2 a /);
   assertMatch(lines[1]!, /2\/2 b /);
+});
+
+Deno.test("Progress.drawn waits for an async renderer, such as a notebook display", async () => {
+  const drawn: number[] = [];
+  const progress = new Progress(1, {
+    render: async (state) => {
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      drawn.push(state.done);
+    },
+  });
+  progress.begin("a");
+  progress.end();
+  await progress.drawn();
+  assertEquals(drawn.at(-1), 1);
 });
