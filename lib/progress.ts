@@ -83,8 +83,8 @@ export class Progress {
   }
 
   #draw(): void {
-    const result = this.#draw();
-    if (result) this.#drawing = result.catch(() => {});
+    const result: unknown = this.#render(this.state);
+    if (result instanceof Promise) this.#drawing = result.then(() => {}, () => {});
   }
 
   /** Marks the start of a run called `label` and redraws. */
