@@ -1,0 +1,209 @@
+/**
+ * The results folder of an experiment: `runs.ndjson` (one {@link RunRecord} a line, appended as
+ * each run finishes, so a crash keeps every finished run), JSON side files written atomically,
+ * and the runs as a polars DataFrame.
+ *
+ * @module
+ */
+
+import { join } from "node:path";
+import type pl from "nodejs-polars";
+import { type ColumnKind, frameFromRows } from "./frame.ts";
+import { RUN_RECORD_COLUMNS, type RunRecord } from "./run_record.ts";
+
+/** File name of the runs file inside a results folder. */
+export const RUNS_FILE = "runs.ndjson";
+
+const NUMBER_COLUMNS = new Set<keyof RunRecord>([
+  "requestsAsked",
+  "durationS",
+  "wallTimeS",
+  "requestsPerSec",
+  "transferKBps",
+  "latMeanMs",
+  "latMinMs",
+  "latMaxMs",
+  "p50Ms",
+  "p90Ms",
+  "p95Ms",
+  "p99Ms",
+  "p999Ms",
+  "timePerRequestMs",
+  "timePerRequestAllMs",
+]);
+const INTEGER_COLUMNS = new Set<keyof RunRecord>([
+  "concurrency",
+  "repeat",
+  "attempted",
+  "completed",
+  "failed",
+  "failConnect",
+  "failTimeout",
+  "failReset",
+  "failOther",
+  "non2xx",
+  "bytes",
+]);
+
+function kindOf(column: keyof RunRecord): ColumnKind {
+  if (column === "keepAlive") return "bool";
+  if (INTEGER_COLUMNS.has(column)) return "i64";
+  if (NUMBER_COLUMNS.has(column)) return "f64";
+  return "str";
+}
+
+/** Column kinds of the runs DataFrame, in {@link RUN_RECORD_COLUMNS} order. */
+export const RUNS_SCHEMA: Readonly<Record<keyof RunRecord, ColumnKind>> = Object.fromEntries(
+  RUN_RECORD_COLUMNS.map((column) => [column, kindOf(column)]),
+) as Record<keyof RunRecord, ColumnKind>;
+
+function lastByte(path: string): number | null {
+  let file: Deno.FsFile;
+  try {
+    file = Deno.openSync(path, { read: true });
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return null;
+    throw error;
+  }
+  try {
+    const size = file.statSync().size;
+    if (size === 0) return null;
+    file.seekSync(size - 1, Deno.SeekMode.Start);
+    const buffer = new Uint8Array(1);
+    return file.readSync(buffer) === 1 ? buffer[0]! : null;
+  } finally {
+    file.close();
+  }
+}
+
+/**
+ * Appends one record as a line of `<dir>/runs.ndjson` with a single append-mode write, creating
+ * the folder and file when needed. If a crash left a torn last line, the new record starts on a
+ * line of its own so only the torn line is lost.
+ */
+export function appendRun(dir: string, record: RunRecord): void {
+  Deno.mkdirSync(dir, { recursive: true });
+  const path = join(dir, RUNS_FILE);
+  const last = lastByte(path);
+  const prefix = last === null || last === 0x0a ? "" : "\n";
+  Deno.writeTextFileSync(path, `${prefix}${JSON.stringify(record)}\n`, {
+    append: true,
+    create: true,
+  });
+}
+
+/** What {@link readRuns} found. */
+export interface ReadRuns {
+  /** The records, in file order. */
+  records: RunRecord[];
+  /** 1-based numbers of the lines that were skipped (torn or not a run record). */
+  skippedLines: number[];
+}
+
+function isRunRecord(value: unknown): value is RunRecord {
+  if (typeof value !== "object" || value === null) return false;
+  const row = value as Record<string, unknown>;
+  return RUN_RECORD_COLUMNS.every((column) =>
+    column === "histogram" ||
+    (column in row && (row[column] === null || typeof row[column] !== "object"))
+  );
+}
+
+/**
+ * Reads `<dir>/runs.ndjson`, keeping every whole record and listing the lines it skipped (a
+ * torn last line after a crash). A missing file gives no records; a missing folder throws.
+ */
+export function readRuns(dir: string): ReadRuns {
+  try {
+    if (!Deno.statSync(dir).isDirectory) {
+      throw new Error(`results folder '${dir}' is a file: pass the folder that holds ${RUNS_FILE}`);
+    }
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) {
+      throw new Error(`results folder '${dir}' does not exist: pass the --out folder of a run`);
+    }
+    throw error;
+  }
+  let text: string;
+  try {
+    text = Deno.readTextFileSync(join(dir, RUNS_FILE));
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return { records: [], skippedLines: [] };
+    throw error;
+  }
+  const records: RunRecord[] = [];
+  const skippedLines: number[] = [];
+  text.split("\n").forEach((line, index) => {
+    if (line.trim() === "") return;
+    try {
+      const value: unknown = JSON.parse(line);
+      if (isRunRecord(value)) {
+        records.push({ ...value, histogram: value.histogram ?? "[]" });
+        return;
+      }
+    } catch {
+      // a torn or foreign line: counted below
+    }
+    skippedLines.push(index + 1);
+  });
+  return { records, skippedLines };
+}
+
+/**
+ * Loads the records of `<dir>/runs.ndjson`. Lines that are not whole records (a torn last line
+ * after a crash) are skipped with one warning on the console naming how many.
+ */
+export function loadRuns(dir: string): RunRecord[] {
+  const { records, skippedLines } = readRuns(dir);
+  if (skippedLines.length > 0) {
+    console.warn(
+      `${join(dir, RUNS_FILE)}: skipped ${skippedLines.length} unreadable line(s) ` +
+        `(${skippedLines.join(", ")}), most likely a run cut short; kept ${records.length}`,
+    );
+  }
+  return records;
+}
+
+function checkFileName(name: string): void {
+  if (name === "" || name.includes("/") || name.includes("\\") || name.startsWith(".")) {
+    throw new Error(`file name '${name}' must be a plain name like 'environment.json'`);
+  }
+}
+
+/**
+ * Writes `value` as pretty JSON to `<dir>/<name>` atomically: a temporary file in the same
+ * folder, then a rename, so readers see the old or the new file, never half of one.
+ */
+export function saveJson(dir: string, name: string, value: unknown): void {
+  checkFileName(name);
+  Deno.mkdirSync(dir, { recursive: true });
+  const target = join(dir, name);
+  const temporary = join(dir, `.${name}.${Deno.pid}.${crypto.randomUUID()}.tmp`);
+  try {
+    Deno.writeTextFileSync(temporary, `${JSON.stringify(value, null, 2)}\n`);
+    Deno.renameSync(temporary, target);
+  } catch (error) {
+    try {
+      Deno.removeSync(temporary);
+    } catch {
+      // already gone
+    }
+    throw error;
+  }
+}
+
+/** Reads `<dir>/<name>` written by {@link saveJson}, or returns null when it does not exist. */
+export function loadJson(dir: string, name: string): unknown {
+  checkFileName(name);
+  try {
+    return JSON.parse(Deno.readTextFileSync(join(dir, name)));
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return null;
+    throw error;
+  }
+}
+
+/** The runs as a DataFrame: one row per run, columns in {@link RUN_RECORD_COLUMNS} order. */
+export function runsFrame(records: readonly RunRecord[]): pl.DataFrame {
+  return frameFromRows(records as unknown as Record<string, unknown>[], RUNS_SCHEMA);
+}
