@@ -67,3 +67,17 @@ export async function rejection<E extends Error>(
   }
   throw new Error(`expected a ${type.name}, but the promise resolved`);
 }
+
+/** TCP ports that process `pid` listens on, from `ss -ltnpH` (Linux). */
+export async function listeningPorts(pid: number): Promise<number[]> {
+  const output = await new Deno.Command("ss", { args: ["-ltnpH"], stdout: "piped", stderr: "null" })
+    .output();
+  const ports: number[] = [];
+  for (const line of new TextDecoder().decode(output.stdout).split("\n")) {
+    if (!line.includes(`pid=${pid},`)) continue;
+    const local = line.trim().split(/\s+/)[3] ?? "";
+    const port = Number(local.slice(local.lastIndexOf(":") + 1));
+    if (Number.isInteger(port) && port > 0) ports.push(port);
+  }
+  return ports;
+}

@@ -1,0 +1,250 @@
+/**
+ * `deno task bench`: run an experiment from the terminal, print the 2020-style tables, the
+ * summary and the conclusions, and write CSV files and SVG charts to the results folder.
+ *
+ * ```sh
+ * deno task bench --targets async,threads --path / --concurrency 1,5,10,15,50,100 \
+ *   --requests 1000 --repeats 3 --generator ab --out data/results/my-run
+ * ```
+ *
+ * A bad flag or value prints one line and exits with status 2; a failure while running (a target
+ * that does not start, a missing generator) prints one line and exits with status 1; Ctrl-C stops
+ * the servers, keeps every finished run in the results folder and exits with status 130.
+ *
+ * @module
+ */
+
+import { join, resolve } from "node:path";
+import { parseArgs } from "node:util";
+import { MODEL_NAMES } from "../servers/models.ts";
+import { describeEnvironment } from "./environment.ts";
+import {
+  DEFAULT_CONCURRENCY,
+  DEFAULT_REPEATS,
+  DEFAULT_REQUESTS,
+  defineExperiment,
+  type ExperimentConfig,
+  type ExperimentResult,
+  RESULTS_ROOT,
+  runExperiment,
+  type TargetSpec,
+} from "./experiment.ts";
+import type { GeneratorName } from "./loadgen/types.ts";
+import { terminalRenderer } from "./progress.ts";
+import { writeReports } from "./cli_report.ts";
+
+const GENERATORS: readonly GeneratorName[] = ["oha", "wrk", "ab", "autocannon"];
+
+/** The `--help` text. */
+export const USAGE = `Usage: deno task bench [flags]
+
+Runs a concurrency sweep against lab server models (launched here) or running servers, prints
+the 2020-style table per target, a summary and conclusions, and writes runs.csv, summary.csv and
+SVG charts to the results folder. Progress goes to standard error.
+
+Targets
+  --targets LIST      server models to launch, comma-separated: ${MODEL_NAMES.join(", ")}
+                      (default async,threads)
+  --url NAME=URL      a server already running, e.g. nginx=http://127.0.0.1:8080 (repeatable)
+  --size N            pool size / worker count for models that have one (default: theirs)
+  --pin LIST          pin launched servers to these CPUs with taskset, e.g. 0 (default: no pin)
+
+What to measure
+  --path PATH         request path and query, e.g. / or /io?ms=20 or /cpu?ms=5 (default /)
+  --concurrency LIST  concurrency levels, comma-separated (default ${DEFAULT_CONCURRENCY.join(",")})
+  --requests N        requests per run (default ${DEFAULT_REQUESTS})
+  --duration S        seconds per run instead of a request count
+  --repeats N         measured runs per target and level (default ${DEFAULT_REPEATS})
+  --warmup            one uncounted warm-up run per target first (the default)
+  --no-warmup         skip the warm-up run
+  --keep-alive        reuse connections (HTTP keep-alive; default off, like ab and the reports)
+  --timeout S         per-request timeout of the load generator in seconds
+  --generator NAME    load generator: ${GENERATORS.join(", ")} (default: the best installed)
+
+Output
+  --name NAME         experiment name (default: the --out folder's name, or "bench")
+  --out DIR           results folder (default data/results/<name>)
+  --quiet             no progress line
+  -h, --help          show this text
+
+Exit status: 0 done, 1 a run-time failure, 2 a bad flag, 130 interrupted (finished runs kept).`;
+
+/** A bad command line; the message is one line naming the flag and the fix. */
+export class UsageError extends Error {
+  override name = "UsageError";
+}
+
+/** What the command line asks for. */
+export interface CliOptions {
+  /** Show the help text and do nothing else. */
+  help: boolean;
+  /** No progress line. */
+  quiet: boolean;
+  /** The experiment to run. */
+  config: ExperimentConfig;
+}
+
+function usage(message: string): never {
+  throw new UsageError(`${message} (see --help)`);
+}
+
+function wholeNumber(flag: string, raw: string, min: number): number {
+  if (!/^\d+$/.test(raw) || Number(raw) < min) {
+    usage(`--${flag} must be a whole number >= ${min}, got '${raw}'`);
+  }
+  return Number(raw);
+}
+
+function positive(flag: string, raw: string): number {
+  const value = Number(raw);
+  if (raw.trim() === "" || !Number.isFinite(value) || value <= 0) {
+    usage(`--${flag} must be a positive number of seconds, got '${raw}'`);
+  }
+  return value;
+}
+
+function list(flag: string, raw: string): string[] {
+  const items = raw.split(",").map((item) => item.trim());
+  if (items.some((item) => item === "")) usage(`--${flag} has an empty item in '${raw}'`);
+  return items;
+}
+
+/** Parses the command line. Throws a {@link UsageError} with a one-line message on bad input. */
+export function parseCli(args: string[]): CliOptions {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args,
+      strict: true,
+      allowPositionals: false,
+      allowNegative: true,
+      options: {
+        targets: { type: "string" },
+        url: { type: "string", multiple: true },
+        size: { type: "string" },
+        pin: { type: "string" },
+        path: { type: "string" },
+        concurrency: { type: "string" },
+        requests: { type: "string" },
+        duration: { type: "string" },
+        repeats: { type: "string" },
+        warmup: { type: "boolean" },
+        "keep-alive": { type: "boolean" },
+        timeout: { type: "string" },
+        generator: { type: "string" },
+        name: { type: "string" },
+        out: { type: "string" },
+        quiet: { type: "boolean" },
+        help: { type: "boolean", short: "h" },
+      },
+    });
+  } catch (error) {
+    usage((error instanceof Error ? error.message : String(error)).split("\n")[0]!);
+  }
+  const v = parsed.values;
+  const targets: TargetSpec[] = [];
+  if (v.targets !== undefined) {
+    for (const name of list("targets", v.targets)) {
+      if (!(MODEL_NAMES as readonly string[]).includes(name)) {
+        usage(
+          `--targets: unknown model '${name}', use ${MODEL_NAMES.join(", ")} ` +
+            "or --url NAME=URL for a running server",
+        );
+      }
+      targets.push(name);
+    }
+  }
+  for (const entry of v.url ?? []) {
+    const at = entry.indexOf("=");
+    if (at < 1 || !/^https?:\/\//.test(entry.slice(at + 1))) {
+      usage(`--url must look like NAME=http://127.0.0.1:8080, got '${entry}'`);
+    }
+    targets.push({ name: entry.slice(0, at), url: entry.slice(at + 1) });
+  }
+  if (v.targets === undefined && targets.length === 0) targets.push("async", "threads");
+  if (targets.length === 0) usage("--targets is empty: name at least one model");
+
+  if (v.generator !== undefined && !(GENERATORS as readonly string[]).includes(v.generator)) {
+    usage(`--generator must be one of ${GENERATORS.join(", ")}, got '${v.generator}'`);
+  }
+  if (v.requests !== undefined && v.duration !== undefined) {
+    usage("--requests and --duration exclude each other: a run is a count or a duration");
+  }
+  const name = v.name ??
+    (v.out !== undefined ? resolve(v.out).replace(/\/+$/, "").replace(/^.*\//, "") : "bench");
+  const config: ExperimentConfig = {
+    name,
+    targets,
+    path: v.path,
+    concurrency: v.concurrency === undefined
+      ? undefined
+      : list("concurrency", v.concurrency).map((item) => wholeNumber("concurrency", item, 1)),
+    requests: v.requests === undefined ? undefined : wholeNumber("requests", v.requests, 1),
+    durationS: v.duration === undefined ? undefined : positive("duration", v.duration),
+    repeats: v.repeats === undefined ? undefined : wholeNumber("repeats", v.repeats, 1),
+    warmup: v.warmup,
+    keepAlive: v["keep-alive"],
+    timeoutS: v.timeout === undefined ? undefined : positive("timeout", v.timeout),
+    generator: v.generator as GeneratorName | undefined,
+    outDir: v.out === undefined ? join(RESULTS_ROOT, name) : resolve(v.out),
+    pin: v.pin,
+    size: v.size === undefined ? undefined : wholeNumber("size", v.size, 1),
+  };
+  try {
+    defineExperiment(config);
+  } catch (error) {
+    usage(error instanceof Error ? error.message : String(error));
+  }
+  return { help: v.help ?? false, quiet: v.quiet ?? false, config };
+}
+
+/** Runs the command line; returns the exit status. */
+export async function main(args: string[]): Promise<number> {
+  let options: CliOptions;
+  try {
+    options = parseCli(args);
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    console.error(`bench: ${error.message}`);
+    return 2;
+  }
+  if (options.help) {
+    console.log(USAGE);
+    return 0;
+  }
+  const outDir = options.config.outDir!;
+  let finished = 0;
+  const onInterrupt = () => {
+    console.error(
+      `\nbench: interrupted; ${finished} finished run(s) kept in ${outDir}/runs.ndjson, ` +
+        "servers stopped",
+    );
+    Deno.exit(130);
+  };
+  Deno.addSignalListener("SIGINT", onInterrupt);
+  Deno.addSignalListener("SIGTERM", onInterrupt);
+  let result: ExperimentResult;
+  try {
+    result = await runExperiment({
+      ...options.config,
+      progress: options.quiet ? undefined : terminalRenderer(),
+      onRun: () => void finished++,
+    });
+  } catch (error) {
+    console.error(
+      `bench: ${(error instanceof Error ? error.message : String(error)).split("\n")[0]}`,
+    );
+    if (finished > 0) console.error(`bench: ${finished} finished run(s) kept in ${outDir}`);
+    return 1;
+  } finally {
+    Deno.removeSignalListener("SIGINT", onInterrupt);
+    Deno.removeSignalListener("SIGTERM", onInterrupt);
+  }
+  if (result.environment) console.log(`Environment: ${describeEnvironment(result.environment)}`);
+  await writeReports(result, (line) => console.log(line));
+  return result.records.length === 0 ? 1 : 0;
+}
+
+if (import.meta.main) {
+  Deno.exit(await main(Deno.args));
+}

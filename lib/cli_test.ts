@@ -1,0 +1,208 @@
+import { deepEqual as assertEquals, match as assertMatch, ok as assert } from "node:assert/strict";
+import { join } from "node:path";
+import {
+  childPids,
+  eventually,
+  isAlive,
+  isListening,
+  listeningPorts,
+} from "../tests/harness_procs.ts";
+import { parseCli, USAGE } from "./cli.ts";
+
+const CLI = new URL("./cli.ts", import.meta.url).pathname;
+
+async function bench(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  const output = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", CLI, ...args],
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const decoder = new TextDecoder();
+  return {
+    code: output.code,
+    stdout: decoder.decode(output.stdout),
+    stderr: decoder.decode(output.stderr),
+  };
+}
+
+function lines(path: string): string[] {
+  return Deno.readTextFileSync(path).split("\n").filter((line) => line.trim() !== "");
+}
+
+Deno.test("--help documents every flag", async () => {
+  const { code, stdout } = await bench("--help");
+  assertEquals(code, 0);
+  for (
+    const flag of [
+      "--targets",
+      "--url",
+      "--size",
+      "--pin",
+      "--path",
+      "--concurrency",
+      "--requests",
+      "--duration",
+      "--repeats",
+      "--warmup",
+      "--no-warmup",
+      "--keep-alive",
+      "--timeout",
+      "--generator",
+      "--name",
+      "--out",
+      "--quiet",
+      "--help",
+    ]
+  ) {
+    assert(stdout.includes(`${flag} `) || stdout.includes(`${flag}\n`), `--help lacks ${flag}`);
+  }
+  assertEquals(stdout.trim(), USAGE.trim());
+});
+
+Deno.test("a bad flag or value is one line on stderr and exit status 2", async () => {
+  for (
+    const [args, message] of [
+      [["--bogus"], /bogus/],
+      [["--concurrency", "1,x"], /--concurrency must be a whole number >= 1, got 'x'/],
+      [["--targets", "async,nope"], /unknown model 'nope'/],
+      [["--generator", "jmeter"], /--generator must be one of/],
+      [["--requests", "10", "--duration", "5"], /exclude each other/],
+      [["--requests", "10", "--concurrency", "50"], /at least the highest concurrency/],
+    ] as const
+  ) {
+    const { code, stdout, stderr } = await bench(...args);
+    assertEquals(code, 2, `${args.join(" ")}: ${stderr}`);
+    assertEquals(stdout, "");
+    assertEquals(stderr.trimEnd().split("\n").length, 1, stderr);
+    assertMatch(stderr, message);
+    assertMatch(stderr, /^bench: .*\(see --help\)\n$/);
+  }
+});
+
+Deno.test("parseCli maps flags onto the experiment", () => {
+  const options = parseCli([
+    "--targets",
+    "async",
+    "--url",
+    "nginx=http://127.0.0.1:8080",
+    "--concurrency",
+    "1,10",
+    "--duration",
+    "2",
+    "--no-warmup",
+    "--keep-alive",
+    "--out",
+    "/tmp/lab-x",
+  ]);
+  const config = options.config;
+  assertEquals(config.targets, ["async", { name: "nginx", url: "http://127.0.0.1:8080" }]);
+  assertEquals([config.concurrency, config.durationS, config.requests], [[1, 10], 2, undefined]);
+  assertEquals([config.warmup, config.keepAlive, config.name], [false, true, "lab-x"]);
+  assertEquals(config.outDir, "/tmp/lab-x");
+  assertEquals(parseCli(["--warmup"]).config.warmup, true);
+  assertEquals(parseCli([]).config.targets, ["async", "threads"]);
+});
+
+Deno.test("a tiny real run prints the tables and writes CSV files and charts", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "lab-cli-" });
+  try {
+    const { code, stdout, stderr } = await bench(
+      "--targets",
+      "async,threads",
+      "--concurrency",
+      "1,2",
+      "--requests",
+      "40",
+      "--repeats",
+      "2",
+      "--no-warmup",
+      "--generator",
+      "ab",
+      "--out",
+      dir,
+    );
+    assertEquals(code, 0, stderr);
+    assertMatch(stdout, /Tabel Hasil \(results table\): async/);
+    assertMatch(stdout, /Tabel Hasil \(results table\): threads/);
+    assertMatch(stdout, /No Test +Concurrency Level +Time taken for tests \(s\)/);
+    assertMatch(stdout, /Summary/);
+    assertMatch(stdout, /Comparison: async vs threads/);
+    assertMatch(stderr, /8\/8/);
+    assertEquals(lines(join(dir, "runs.ndjson")).length, 8);
+    const csv = lines(join(dir, "runs.csv"));
+    assertEquals(csv.length, 9);
+    assertMatch(csv[0]!, /^experiment,target,path,concurrency/);
+    assertEquals(lines(join(dir, "summary.csv")).length, 5);
+    for (const file of ["throughput.svg", "latency.svg"]) {
+      const svg = Deno.readTextFileSync(join(dir, file));
+      assertMatch(svg, /^<svg[^>]*xmlns="http:\/\/www\.w3\.org\/2000\/svg"/);
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("Ctrl-C in the middle keeps the finished runs and leaves no server listening", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "lab-cli-" });
+  try {
+    const child = new Deno.Command(Deno.execPath(), {
+      args: [
+        "run",
+        "-A",
+        CLI,
+        "--targets",
+        "async,threads",
+        "--path",
+        "/io?ms=20",
+        "--concurrency",
+        "1",
+        "--requests",
+        "25",
+        "--repeats",
+        "50",
+        "--no-warmup",
+        "--generator",
+        "ab",
+        "--out",
+        dir,
+      ],
+      stdin: "null",
+      stdout: "null",
+      stderr: "piped",
+    }).spawn();
+    const runs = join(dir, "runs.ndjson");
+    const started = await eventually(() => {
+      try {
+        return lines(runs).length >= 2;
+      } catch {
+        return false;
+      }
+    }, 30_000);
+    assert(started, "no run finished within 30 s");
+    const servers = childPids(child.pid).filter((pid) => {
+      const cmdline = Deno.readTextFileSync(`/proc/${pid}/cmdline`);
+      return cmdline.includes("servers/");
+    });
+    assertEquals(servers.length, 2);
+    const ports = (await Promise.all(servers.map(listeningPorts))).flat();
+    assertEquals(ports.length, 2);
+    child.kill("SIGINT");
+    const status = await child.status;
+    const stderr = new TextDecoder().decode(
+      await new Response(child.stderr).arrayBuffer(),
+    );
+    assertEquals(status.code, 130);
+    assertMatch(stderr, /interrupted; \d+ finished run\(s\) kept in/);
+    assert(
+      await eventually(() => servers.every((pid) => !isAlive(pid))),
+      "a server outlived Ctrl-C",
+    );
+    for (const port of ports) assertEquals(await isListening(port), false);
+    const kept = lines(runs);
+    assert(kept.length >= 2);
+    for (const line of kept) assertEquals(typeof JSON.parse(line).completed, "number");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
