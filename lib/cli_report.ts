@@ -10,6 +10,7 @@ import { join } from "node:path";
 import type pl from "nodejs-polars";
 import type { ExperimentResult } from "./experiment.ts";
 import { frameRows } from "./frame.ts";
+import { latencyChart, throughputChart, writeChart } from "./charts.ts";
 import { compareTargets, reportTable, summarize } from "./results.ts";
 
 /** File names written next to the runs file. */
@@ -97,9 +98,20 @@ export function writeReports(result: ExperimentResult, print: (line: string) => 
   result.frame.writeCSV(runsPath);
   written.push(runsPath);
   if (result.records.length > 0) {
+    const summary = summarize(result.frame);
     const summaryPath = join(result.dir, REPORT_FILES.summary);
-    summarize(result.frame).writeCSV(summaryPath);
+    summary.writeCSV(summaryPath);
     written.push(summaryPath);
+    const title = `${result.name}: ${result.records[0]!.path}`;
+    const charts = [
+      [REPORT_FILES.throughput, throughputChart(summary, { title: `Throughput, ${title}` })],
+      [REPORT_FILES.latency, latencyChart(summary, { title: `Latency, ${title}` })],
+    ] as const;
+    for (const [file, chart] of charts) {
+      const path = join(result.dir, file);
+      writeChart(chart, path);
+      written.push(path);
+    }
   }
   print("");
   print(`Wrote ${written.join(", ")}`);
