@@ -59,6 +59,7 @@ What to measure
   --no-warmup         skip the warm-up run
   --keep-alive        reuse connections (HTTP keep-alive; default off, like ab and the reports)
   --timeout S         per-request timeout of the load generator in seconds
+  --run-timeout S     kill a run that takes longer than this, and go on (default: generous)
   --generator NAME    load generator: ${GENERATORS.join(", ")} (default: the best installed)
 
 Output
@@ -131,6 +132,7 @@ export function parseCli(args: string[]): CliOptions {
         warmup: { type: "boolean" },
         "keep-alive": { type: "boolean" },
         timeout: { type: "string" },
+        "run-timeout": { type: "string" },
         generator: { type: "string" },
         name: { type: "string" },
         out: { type: "string" },
@@ -185,6 +187,9 @@ export function parseCli(args: string[]): CliOptions {
     warmup: v.warmup,
     keepAlive: v["keep-alive"],
     timeoutS: v.timeout === undefined ? undefined : positive("timeout", v.timeout),
+    runTimeoutS: v["run-timeout"] === undefined
+      ? undefined
+      : positive("run-timeout", v["run-timeout"]),
     generator: v.generator as GeneratorName | undefined,
     outDir: v.out === undefined ? join(RESULTS_ROOT, name) : resolve(v.out),
     pin: v.pin,

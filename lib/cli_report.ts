@@ -81,6 +81,15 @@ export function reportLines(result: ExperimentResult): string[] {
     lines.push("", `Comparison: ${first} vs ${other}`);
     for (const row of frameRows(comparison)) lines.push(`  ${row.verdict}`);
   }
+  const warned = result.records.filter((record) => record.warnings !== "");
+  if (warned.length > 0) {
+    lines.push("", `${warned.length} run(s) with warnings:`);
+    for (const record of warned) {
+      lines.push(
+        `  ${record.target} c=${record.concurrency} r${record.repeat}: ${record.warnings}`,
+      );
+    }
+  }
   if (result.errors.length > 0) {
     lines.push("", `${result.errors.length} run(s) failed:`);
     for (const error of result.errors) {

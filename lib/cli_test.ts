@@ -48,6 +48,7 @@ Deno.test("--help documents every flag", async () => {
       "--no-warmup",
       "--keep-alive",
       "--timeout",
+      "--run-timeout",
       "--generator",
       "--name",
       "--out",

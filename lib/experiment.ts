@@ -84,6 +84,8 @@ export interface ExperimentConfig {
   size?: number;
   /** Per-request timeout of the generator, seconds. */
   timeoutS?: number;
+  /** Hard limit of one run, seconds; a run that takes longer is killed and logged as failed. */
+  runTimeoutS?: number;
   /** How long a launched target may take to become ready, ms. */
   readyTimeoutMs?: number;
   /** Draws progress (a terminal line, a notebook output). Defaults to none. */
@@ -105,6 +107,7 @@ export interface ResolvedExperiment extends
       | "pin"
       | "size"
       | "timeoutS"
+      | "runTimeoutS"
       | "readyTimeoutMs"
       | "progress"
       | "onRun"
@@ -122,6 +125,8 @@ export interface ResolvedExperiment extends
   size: number | null;
   /** Per-request timeout, or null for the generator's default. */
   timeoutS: number | null;
+  /** Run bound, or null for the generator layer's default. */
+  runTimeoutS: number | null;
   /** Readiness bound, or null for the launcher's default. */
   readyTimeoutMs: number | null;
   /** Progress renderer, if any. */
@@ -238,6 +243,9 @@ export function defineExperiment(config: ExperimentConfig): ResolvedExperiment {
   if (config.timeoutS !== undefined && !(config.timeoutS > 0)) {
     fail(`timeoutS must be a positive number of seconds, got ${config.timeoutS}`);
   }
+  if (config.runTimeoutS !== undefined && !(config.runTimeoutS > 0)) {
+    fail(`runTimeoutS must be a positive number of seconds, got ${config.runTimeoutS}`);
+  }
   if (config.pin !== undefined && !/^\d+([-,]\d+)*$/.test(config.pin)) {
     fail(`pin '${config.pin}' is not a CPU list: use e.g. 0, 0-1 or 0,2`);
   }
@@ -256,6 +264,7 @@ export function defineExperiment(config: ExperimentConfig): ResolvedExperiment {
     pin: config.pin ?? null,
     size: config.size ?? null,
     timeoutS: config.timeoutS ?? null,
+    runTimeoutS: config.runTimeoutS ?? null,
     readyTimeoutMs: config.readyTimeoutMs ?? null,
     progress: config.progress,
     onRun: config.onRun,
@@ -371,6 +380,7 @@ export async function runExperiment(
   const runOne = async (target: Target, concurrency: number): Promise<RunResult> => {
     const result = await runLoad(specFor(experiment, target, concurrency), {
       generator: experiment.generator ?? undefined,
+      runTimeoutS: experiment.runTimeoutS ?? undefined,
       quiet: true,
     });
     if (!generatorKnown) {
