@@ -67,8 +67,11 @@ export interface AppOptions {
 
 /** A request handler with its counters. */
 export interface App {
-  /** Answers one request. */
-  handle(request: Request): Promise<Response>;
+  /**
+   * Answers one request. Routes that need no waiting (`/`, `/cpu`, `/bytes`, `/status/NNN`)
+   * answer synchronously, which spares `Deno.serve` a promise per request.
+   */
+  handle(request: Request): Response | Promise<Response>;
   /** The counters this app updates. */
   counters: Counters;
 }
@@ -105,30 +108,28 @@ export function createApp(options: AppOptions): App {
     (() => ({ model: options.model, pid: Deno.pid, ...counters.read(0) }));
   const hello = `Hello from Concurrency Lab (${options.model} server)\n`;
 
-  async function route(request: Request, url: URL): Promise<Response> {
-    const path = url.pathname;
+  function route(request: Request, path: string, query: string): Response | Promise<Response> {
     if (path === "/") return text(200, hello);
     if (path === "/cpu") {
-      const ms = intParam(url, "ms", MAX_MS);
+      const ms = intParam(query, "ms", MAX_MS);
       if (typeof ms === "string") return text(400, ms);
       return text(200, `computed for ${ms} ms (${burnCpu(ms).toString(16)})\n`);
     }
     if (path === "/io") {
-      const ms = intParam(url, "ms", MAX_MS);
+      const ms = intParam(query, "ms", MAX_MS);
       if (typeof ms === "string") return text(400, ms);
-      await wait(ms);
-      return text(200, `waited ${ms} ms\n`);
+      return wait(ms).then(() => text(200, `waited ${ms} ms\n`));
     }
     if (path === "/bytes") {
-      const n = intParam(url, "n", MAX_BYTES);
+      const n = intParam(query, "n", MAX_BYTES);
       if (typeof n === "string") return text(400, n);
-      return new Response(new Uint8Array(n).fill(0x78), {
-        headers: { "content-type": "application/octet-stream" },
-      });
+      return new Response(new Uint8Array(n).fill(0x78), { headers: OCTET_STREAM });
     }
-    const status = /^\/status\/([2-5]\d\d)$/.exec(path);
-    if (status) return statusResponse(Number(status[1]));
-    return await serveFile(request, path);
+    if (path.startsWith("/status/")) {
+      const status = /^\/status\/([2-5]\d\d)$/.exec(path);
+      if (status) return statusResponse(Number(status[1]));
+    }
+    return serveFile(request, path);
   }
 
   async function serveFile(request: Request, path: string): Promise<Response> {
@@ -143,36 +144,75 @@ export function createApp(options: AppOptions): App {
     return new Response(request.method === "HEAD" ? null : body, { headers });
   }
 
+  function begin(): void {
+    for (const slot of slots) counters.begin(slot);
+  }
+
+  function end(): void {
+    for (const slot of slots) counters.end(slot);
+  }
+
   return {
     counters,
-    async handle(request: Request): Promise<Response> {
-      let url: URL;
-      try {
-        url = new URL(request.url);
-      } catch {
-        return text(400, "bad request URL\n");
-      }
+    handle(request: Request): Response | Promise<Response> {
       if (request.method !== "GET" && request.method !== "HEAD") {
         const response = text(405, `method ${request.method} not allowed: use GET or HEAD\n`);
         response.headers.set("allow", "GET, HEAD");
         return response;
       }
-      if (url.pathname === "/health") return text(200, "ok\n");
-      if (url.pathname === "/stats") return Response.json(stats());
-      for (const slot of slots) counters.begin(slot);
+      const [path, query] = splitTarget(request.url);
+      if (path === "/health") return text(200, "ok\n");
+      if (path === "/stats") return Response.json(stats());
+      begin();
+      let result: Response | Promise<Response>;
       try {
-        return await route(request, url);
+        result = route(request, path, query);
       } catch (error) {
-        return text(500, `internal error: ${error instanceof Error ? error.message : error}\n`);
-      } finally {
-        for (const slot of slots) counters.end(slot);
+        end();
+        return internalError(error);
       }
+      if (result instanceof Response) {
+        end();
+        return result;
+      }
+      return result.then(
+        (response) => {
+          end();
+          return response;
+        },
+        (error) => {
+          end();
+          return internalError(error);
+        },
+      );
     },
   };
 }
 
+/**
+ * Splits a request URL (`http://host:port/path?query`) into its path, still percent-encoded and
+ * not normalized, and its query, without the cost of a full URL parse.
+ */
+export function splitTarget(url: string): [path: string, query: string] {
+  const scheme = url.indexOf("://");
+  const slash = url.indexOf("/", scheme < 0 ? 0 : scheme + 3);
+  if (slash < 0) return ["/", ""];
+  const hash = url.indexOf("#", slash);
+  const stop = hash < 0 ? url.length : hash;
+  const question = url.indexOf("?", slash);
+  if (question < 0 || question > stop) return [url.slice(slash, stop), ""];
+  return [url.slice(slash, question), url.slice(question + 1, stop)];
+}
+
+const TEXT_HEADERS: HeadersInit = { "content-type": "text/plain; charset=utf-8" };
+const OCTET_STREAM: HeadersInit = { "content-type": "application/octet-stream" };
+
 function text(status: number, body: string): Response {
-  return new Response(body, { status, headers: { "content-type": "text/plain; charset=utf-8" } });
+  return new Response(body, { status, headers: TEXT_HEADERS });
+}
+
+function internalError(error: unknown): Response {
+  return text(500, `internal error: ${error instanceof Error ? error.message : error}\n`);
 }
 
 function statusResponse(status: number): Response {
@@ -181,8 +221,8 @@ function statusResponse(status: number): Response {
 }
 
 /** Parses a whole-number query parameter in 0..max; a string is the reason it is refused. */
-function intParam(url: URL, name: string, max: number): number | string {
-  const raw = url.searchParams.get(name);
+function intParam(query: string, name: string, max: number): number | string {
+  const raw = new URLSearchParams(query).get(name);
   if (raw === null) return `missing query parameter ${name} (a whole number from 0 to ${max})\n`;
   if (!/^\d{1,12}$/.test(raw)) {
     return `${name} must be a whole number from 0 to ${max}, got '${raw.slice(0, 40)}'\n`;

@@ -16,7 +16,7 @@
  * @module
  */
 
-import { CONTROL_PATHS, createApp, type StatsReport } from "./app.ts";
+import { CONTROL_PATHS, createApp, splitTarget, type StatsReport } from "./app.ts";
 import { Counters } from "./counters.ts";
 import {
   DEFAULT_HOSTNAME,
@@ -79,7 +79,7 @@ export async function startThreads(options: ThreadsOptions = {}): Promise<Server
   });
 
   async function handle(request: Request): Promise<Response> {
-    if (CONTROL_PATHS.has(pathOf(request.url))) return control.handle(request);
+    if (CONTROL_PATHS.has(splitTarget(request.url)[0])) return control.handle(request);
     counters.begin(0);
     try {
       const message: ThreadRequest = {
@@ -124,14 +124,6 @@ export async function startThreads(options: ThreadsOptions = {}): Promise<Server
       await finished;
     },
   };
-}
-
-/** The path of a request URL, without parsing the whole URL. */
-function pathOf(url: string): string {
-  const start = url.indexOf("/", url.indexOf("//") + 2);
-  if (start < 0) return "/";
-  const end = url.slice(start).search(/[?#]/);
-  return end < 0 ? url.slice(start) : url.slice(start, start + end);
 }
 
 if (import.meta.main) {

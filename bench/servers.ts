@@ -1,0 +1,180 @@
+/**
+ * Benchmark: requests per second of each server model on `GET /`, next to a bare `Deno.serve`
+ * hello world started the same way (a child process launched by `lib/launch.ts`).
+ *
+ * `deno task bench:servers [--duration 5] [--connections 50] [--rounds 2] [--path /]`
+ *
+ * Every server runs pinned to CPU 0 and wrk to CPU 1 when `taskset` exists, so the load
+ * generator does not compete with the server. Each server gets a 1 s warm-up run first. Rounds
+ * alternate the servers, so drift on a shared machine hits them alike; the best round counts.
+ * Speed is printed, never asserted: this is a benchmark, not a test.
+ *
+ * @module
+ */
+
+import { parseArgs } from "node:util";
+import { fileURLToPath } from "node:url";
+import { hasTaskset, launchScript, stopAll, type Target } from "../lib/launch.ts";
+import { MODEL_NAMES, MODELS } from "../servers/models.ts";
+
+const HELLO = fileURLToPath(new URL("./hello_server.ts", import.meta.url));
+const WRK = ["/usr/bin/wrk", "/usr/local/bin/wrk"];
+
+/** What one wrk run measured. */
+interface WrkFigures {
+  rps: number;
+  requests: number;
+  non2xx: number;
+  socketErrors: number;
+}
+
+/** CPU time a process has used so far, in seconds (Linux `/proc`), or NaN elsewhere. */
+function cpuSeconds(pid: number | null): number {
+  try {
+    const stat = Deno.readTextFileSync(`/proc/${pid}/stat`);
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return (Number(fields[11]) + Number(fields[12])) / 100; // utime + stime, 100 ticks/s
+  } catch {
+    return NaN;
+  }
+}
+
+function fail(message: string): never {
+  console.error(`bench:servers: ${message}`);
+  Deno.exit(2);
+}
+
+function wholeNumber(name: string, raw: string | undefined, min: number, max: number): number {
+  const value = Number(raw);
+  if (!/^\d+$/.test(raw ?? "") || value < min || value > max) {
+    fail(`--${name} must be a whole number from ${min} to ${max}, got '${raw}'`);
+  }
+  return value;
+}
+
+function findWrk(): string | null {
+  for (const path of WRK) {
+    try {
+      if (Deno.statSync(path).isFile) return path;
+    } catch { /* not here */ }
+  }
+  return null;
+}
+
+async function runWrk(
+  wrk: string,
+  url: string,
+  durationS: number,
+  connections: number,
+  pin: boolean,
+): Promise<WrkFigures> {
+  const wrkArgs = ["-t1", `-c${connections}`, `-d${durationS}s`, url];
+  const [program, args] = pin ? ["taskset", ["-c", "1", wrk, ...wrkArgs]] : [wrk, wrkArgs];
+  const output = await new Deno.Command(program, { args, stdout: "piped", stderr: "piped" })
+    .output();
+  const text = new TextDecoder().decode(output.stdout);
+  const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(text)?.[1]);
+  if (!output.success || !Number.isFinite(rps)) {
+    throw new Error(`wrk failed on ${url}: ${new TextDecoder().decode(output.stderr).trim()}`);
+  }
+  const errors = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(text);
+  return {
+    rps,
+    requests: Number(/(\d+) requests in/.exec(text)?.[1] ?? 0),
+    non2xx: Number(/Non-2xx or 3xx responses: (\d+)/.exec(text)?.[1] ?? 0),
+    socketErrors: errors ? errors.slice(1).reduce((sum, n) => sum + Number(n), 0) : 0,
+  };
+}
+
+const { values } = (() => {
+  try {
+    return parseArgs({
+      args: Deno.args,
+      options: {
+        duration: { type: "string", default: "5" },
+        connections: { type: "string", default: "50" },
+        rounds: { type: "string", default: "2" },
+        path: { type: "string", default: "/" },
+        help: { type: "boolean", short: "h" },
+      },
+    });
+  } catch (error) {
+    fail(`${(error as Error).message} (see --help)`);
+  }
+})();
+if (values.help) {
+  console.log(
+    "Usage: deno task bench:servers [--duration S] [--connections C] [--rounds N] [--path P]\n\n" +
+      "Runs wrk -t1 -cC -dSs against a bare Deno.serve hello world and each server model,\n" +
+      "in alternating rounds, and prints req/s and the ratio to the bare server.",
+  );
+  Deno.exit(0);
+}
+const durationS = wholeNumber("duration", values.duration, 1, 600);
+const connections = wholeNumber("connections", values.connections, 1, 10_000);
+const rounds = wholeNumber("rounds", values.rounds, 1, 20);
+const path = values.path ?? "/";
+if (!path.startsWith("/")) fail(`--path must start with /, got '${path}'`);
+
+const wrk = findWrk();
+if (wrk === null) {
+  console.log("bench:servers: wrk is not installed, nothing to measure (apt-get install wrk)");
+  Deno.exit(0);
+}
+const pin = hasTaskset();
+console.log(
+  pin
+    ? "Pinning: servers on CPU 0 (taskset -c 0), wrk on CPU 1 (taskset -c 1)."
+    : "taskset not found: servers and wrk share every CPU (numbers are noisier).",
+);
+console.log(
+  `wrk -t1 -c${connections} -d${durationS}s on ${path}, ${rounds} round(s), best round counts.\n`,
+);
+
+const names = ["bare", ...MODEL_NAMES];
+const best = new Map<string, WrkFigures>();
+/** Server CPU seconds and requests over every counted run, per server. */
+const cpu = new Map<string, { seconds: number; requests: number }>();
+const targets: Target[] = [];
+try {
+  for (const name of names) {
+    const script = name === "bare" ? HELLO : MODELS[name as keyof typeof MODELS].scriptPath;
+    const target = await launchScript(script, { name, pin: pin ? "0" : undefined });
+    targets.push(target);
+    await runWrk(wrk, target.url + path, 1, connections, pin); // warm-up, not counted
+  }
+  for (let round = 1; round <= rounds; round++) {
+    for (const target of targets) {
+      const cpuBefore = cpuSeconds(target.pid);
+      const figures = await runWrk(wrk, target.url + path, durationS, connections, pin);
+      const used = cpu.get(target.name) ?? { seconds: 0, requests: 0 };
+      used.seconds += cpuSeconds(target.pid) - cpuBefore;
+      used.requests += figures.requests;
+      cpu.set(target.name, used);
+      const note = figures.non2xx || figures.socketErrors
+        ? ` (non-2xx ${figures.non2xx}, socket errors ${figures.socketErrors})`
+        : "";
+      console.log(
+        `round ${round}  ${target.name.padEnd(8)} ${figures.rps.toFixed(0)} req/s${note}`,
+      );
+      if ((best.get(target.name)?.rps ?? 0) < figures.rps) best.set(target.name, figures);
+    }
+  }
+} finally {
+  await stopAll();
+}
+
+const bare = best.get("bare")?.rps ?? NaN;
+console.log(`\n${"server".padEnd(10)}${"req/s".padStart(10)}${"vs bare".padStart(10)}`);
+for (const name of names) {
+  const rps = best.get(name)?.rps ?? NaN;
+  console.log(
+    `${name.padEnd(10)}${rps.toFixed(0).padStart(10)}${(rps / bare).toFixed(2).padStart(10)}`,
+  );
+}
+const asyncRatio = (best.get("async")?.rps ?? NaN) / bare;
+console.log(
+  asyncRatio >= 0.9
+    ? `\nasync reaches ${asyncRatio.toFixed(2)} of the bare server (goal: at least 0.90).`
+    : `\nasync reaches only ${asyncRatio.toFixed(2)} of the bare server (goal: at least 0.90).`,
+);
