@@ -102,14 +102,31 @@ export interface RunResult {
   notes: string[];
 }
 
+/** The figures a parser reads from a tool's output: a {@link RunResult} without the run's identity. */
+export type ResultParts = Omit<RunResult, "generator" | "generatorVersion" | "spec" | "warnings">;
+
+/** How one run is bounded. */
+export interface RunOptions {
+  /**
+   * Kill the tool when the whole run takes longer than this, seconds. Defaults to the duration
+   * plus a margin for timed runs, and 600 s for count-based runs.
+   */
+  runTimeoutS?: number;
+  /** Do not print warnings to standard error (they are still in `warnings`). */
+  quiet?: boolean;
+}
+
 /** A generator adapter. */
 export interface LoadGenerator {
   /** Tool name. */
   name: GeneratorName;
   /** The version, or null when the tool is not installed. */
   version(): Promise<string | null>;
-  /** Runs one load test. Throws a {@link LoadGenError} on failure. */
-  run(spec: RunSpec): Promise<RunResult>;
+  /**
+   * Runs one load test. Throws a `RunSpecError` (validate.ts) for a spec the tool cannot run,
+   * before anything is spawned, and a {@link LoadGenError} when the tool fails.
+   */
+  run(spec: RunSpec, options?: RunOptions): Promise<RunResult>;
 }
 
 /** A load generator failed: the message names the tool and the cause, `stderrTail` its output. */

@@ -1,0 +1,184 @@
+/**
+ * Runs a load-generator binary as a child process, bounded by a hard timeout.
+ *
+ * Standard output and error are captured in full. A tool that cannot be found, exits with a
+ * failing status, dies from a signal or outlives its timeout (it is then killed with SIGKILL)
+ * becomes a {@link LoadGenError} carrying the tail of its standard error.
+ *
+ * @module
+ */
+
+import { LoadGenError } from "./types.ts";
+
+/** How many characters of standard error a {@link LoadGenError} carries. */
+export const STDERR_TAIL_CHARS = 2000;
+
+/** Options for {@link runTool}. */
+export interface RunToolOptions {
+  /** Kill the tool after this many milliseconds. */
+  timeoutMs: number;
+  /** Extra environment variables. */
+  env?: Record<string, string>;
+  /** Working directory. */
+  cwd?: string;
+  /** Exit codes that count as success. Defaults to `[0]`. */
+  okCodes?: number[];
+}
+
+/** What a finished tool left behind. */
+export interface ToolOutput {
+  /** Exit code. */
+  code: number;
+  /** Everything the tool wrote on standard output. */
+  stdout: string;
+  /** Everything the tool wrote on standard error. */
+  stderr: string;
+  /** Wall time of the child process, milliseconds. */
+  elapsedMs: number;
+}
+
+/** The last `chars` characters of `text`, trimmed, prefixed with `...` when cut. */
+export function tail(text: string, chars = STDERR_TAIL_CHARS): string {
+  const trimmed = text.trim();
+  return trimmed.length <= chars ? trimmed : `...${trimmed.slice(-chars)}`;
+}
+
+/**
+ * Runs `command args...` and returns its output.
+ *
+ * `name` is the tool's name for messages (`ab`, `wrk`...). Throws a {@link LoadGenError} when the
+ * command is missing, times out, is killed by a signal or exits with a code not in `okCodes`.
+ */
+export async function runTool(
+  name: string,
+  command: string,
+  args: string[],
+  options: RunToolOptions,
+): Promise<ToolOutput> {
+  const started = performance.now();
+  let child: Deno.ChildProcess;
+  try {
+    child = new Deno.Command(command, {
+      args,
+      env: options.env,
+      cwd: options.cwd,
+      stdin: "null",
+      stdout: "piped",
+      stderr: "piped",
+    }).spawn();
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) {
+      throw new LoadGenError(`${name}: command '${command}' not found; is ${name} installed?`);
+    }
+    throw new LoadGenError(`${name}: could not start '${command}': ${describe(error)}`);
+  }
+
+  const stdout = collect(child.stdout);
+  const stderr = collect(child.stderr);
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    try {
+      child.kill("SIGKILL");
+    } catch { /* already gone */ }
+  }, options.timeoutMs);
+
+  let status: Deno.CommandStatus;
+  try {
+    status = await child.status;
+  } finally {
+    clearTimeout(timer);
+  }
+  // A grandchild may still hold the pipes open; do not wait for it for long.
+  const [out, err] = await Promise.all([stdout.finish(1000), stderr.finish(1000)]);
+  const elapsedMs = performance.now() - started;
+
+  if (timedOut) {
+    throw new LoadGenError(
+      `${name} did not finish within ${fmtSeconds(options.timeoutMs)} s and was killed: ` +
+        "lower the request count or duration, or raise the run timeout",
+      tail(err),
+    );
+  }
+  if (status.signal !== null) {
+    throw new LoadGenError(`${name} was killed by signal ${status.signal}`, tail(err));
+  }
+  if (!(options.okCodes ?? [0]).includes(status.code)) {
+    throw new LoadGenError(`${name} failed with exit code ${status.code}`, tail(err || out));
+  }
+  return { code: status.code, stdout: out, stderr: err, elapsedMs };
+}
+
+/**
+ * Parses a finished tool's output with `parse`; a parse failure becomes a {@link LoadGenError}
+ * naming the tool and carrying the tail of its standard error (or output, when stderr is empty).
+ */
+export function parseToolOutput<T>(name: string, output: ToolOutput, parse: () => T): T {
+  try {
+    return parse();
+  } catch (error) {
+    if (error instanceof LoadGenError) {
+      throw new LoadGenError(
+        error.message.split("\n")[0] ?? "",
+        tail(output.stderr || output.stdout),
+      );
+    }
+    throw new LoadGenError(
+      `${name} printed output that could not be read: ${describe(error)}`,
+      tail(output.stderr || output.stdout),
+    );
+  }
+}
+
+interface Collector {
+  /** Waits up to `graceMs` for the stream to end, then returns what arrived. */
+  finish(graceMs: number): Promise<string>;
+}
+
+function collect(stream: ReadableStream<Uint8Array>): Collector {
+  const reader = stream.getReader();
+  const chunks: Uint8Array[] = [];
+  const done = (async () => {
+    try {
+      while (true) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        chunks.push(value);
+      }
+    } catch { /* cancelled */ }
+  })();
+  return {
+    async finish(graceMs) {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const late = new Promise<"late">((resolve) => {
+        timer = setTimeout(() => resolve("late"), graceMs);
+      });
+      const result = await Promise.race([done.then(() => "done" as const), late]);
+      clearTimeout(timer);
+      if (result === "late") {
+        await reader.cancel().catch(() => {});
+        await done;
+      }
+      return new TextDecoder().decode(concat(chunks));
+    },
+  };
+}
+
+function concat(chunks: Uint8Array[]): Uint8Array {
+  const size = chunks.reduce((sum, chunk) => sum + chunk.byteLength, 0);
+  const all = new Uint8Array(size);
+  let offset = 0;
+  for (const chunk of chunks) {
+    all.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  return all;
+}
+
+function fmtSeconds(ms: number): string {
+  return String(Math.round(ms / 100) / 10);
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
