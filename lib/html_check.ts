@@ -1,0 +1,202 @@
+/**
+ * Checking an exported HTML report as a person sees it: count its charts, and render it in
+ * headless chromium to a PNG that must not be blank.
+ *
+ * @module
+ */
+
+import pngjs from "npm:pngjs@7.0.0";
+import { Buffer } from "node:buffer";
+import { resolve } from "node:path";
+import { pathToFileURL } from "node:url";
+import { which } from "./system_tools.ts";
+
+/** A decoded image: RGBA bytes, row by row. */
+interface DecodedPng {
+  width: number;
+  height: number;
+  data: Uint8Array;
+}
+
+/** The part of pngjs used here (the package ships no types). */
+const PNG = (pngjs as { PNG: { sync: { read(png: Uint8Array): DecodedPng } } }).PNG;
+
+/** Where chromium is looked for, in order. */
+export const CHROMIUM_CANDIDATES = [
+  "/usr/bin/chromium",
+  "chromium",
+  "chromium-browser",
+  "google-chrome",
+] as const;
+
+/** The chromium executable, or null when none is installed. */
+export async function findChromium(): Promise<string | null> {
+  for (const candidate of CHROMIUM_CANDIDATES) {
+    const path = await which(candidate);
+    if (path !== null) return path;
+  }
+  return null;
+}
+
+/**
+ * Counts the charts in an HTML page: `<svg>` elements that are not a legend swatch or an icon
+ * (Observable Plot draws each swatch of a categorical legend as a small `<svg>` of its own, and
+ * those are not charts).
+ */
+export function countSvgCharts(html: string): number {
+  let count = 0;
+  for (const match of html.matchAll(/<svg\b[^>]*>/gi)) {
+    const tag = match[0];
+    const width = Number(/\swidth="?(\d+(?:\.\d+)?)/i.exec(tag)?.[1] ?? NaN);
+    const height = Number(/\sheight="?(\d+(?:\.\d+)?)/i.exec(tag)?.[1] ?? NaN);
+    const small = (width > 0 && width < 50) || (height > 0 && height < 50);
+    if (!small) count++;
+  }
+  return count;
+}
+
+/** Reads an HTML file and throws a one-line error when it has fewer than `minimum` charts. */
+export async function checkHtmlCharts(path: string, minimum: number): Promise<number> {
+  const count = countSvgCharts(await Deno.readTextFile(path));
+  if (count < minimum) {
+    throw new Error(
+      `${path} has ${count} SVG chart(s), expected at least ${minimum}: ` +
+        "did the chart cells run and show their charts with show()?",
+    );
+  }
+  return count;
+}
+
+/** Options for {@link screenshotHtml}. */
+export interface ScreenshotOptions {
+  /** Where the PNG goes. Defaults to `<html without .html>.png`. */
+  outPath?: string;
+  /** Viewport width in pixels. Defaults to 1280. */
+  width?: number;
+  /** Viewport height in pixels. Defaults to 2000. */
+  height?: number;
+  /** The chromium executable. Defaults to {@link findChromium}. */
+  chromium?: string;
+  /** Longest run of chromium, in seconds. Defaults to 90. */
+  timeoutS?: number;
+}
+
+/** A rendered page. */
+export interface ScreenshotCheck {
+  /** The PNG written. */
+  path: string;
+  /** Fraction (0-1) of pixels that are not white: about 0 means a blank page. */
+  nonWhiteFraction: number;
+  /** Image width in pixels. */
+  width: number;
+  /** Image height in pixels. */
+  height: number;
+}
+
+/**
+ * The flags for a quiet, throw-away headless chromium (no sandbox, GPU, first-run or network
+ * chatter) with a fresh profile folder.
+ */
+export function chromiumFlags(userDataDir: string): string[] {
+  return [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--hide-scrollbars",
+    `--user-data-dir=${userDataDir}`,
+  ];
+}
+
+/** Renders an HTML file in headless chromium to a PNG and measures how much of it is not white. */
+export async function screenshotHtml(
+  htmlPath: string,
+  options: ScreenshotOptions = {},
+): Promise<ScreenshotCheck> {
+  const chromium = options.chromium ?? await findChromium();
+  if (chromium === null) {
+    throw new Error(
+      "chromium is not installed, so the HTML cannot be checked: run `deno task setup` " +
+        "(or `sudo apt-get install chromium`)",
+    );
+  }
+  const page = resolve(htmlPath);
+  await Deno.stat(page).catch(() => {
+    throw new Error(`no HTML file at ${page}: export the notebook first`);
+  });
+  const outPath = resolve(options.outPath ?? page.replace(/\.html?$/i, "") + ".png");
+  await Deno.remove(outPath).catch(() => {});
+  const profileDir = await Deno.makeTempDir({ prefix: "lab-chromium-" });
+  const width = options.width ?? 1280;
+  const height = options.height ?? 2000;
+  try {
+    const child = new Deno.Command(chromium, {
+      args: [
+        ...chromiumFlags(profileDir),
+        `--screenshot=${outPath}`,
+        `--window-size=${width},${height}`,
+        pathToFileURL(page).href,
+      ],
+      stdin: "null",
+      stdout: "piped",
+      stderr: "piped",
+      env: { HOME: profileDir },
+    }).spawn();
+    const timer = setTimeout(() => {
+      try {
+        child.kill("SIGKILL");
+      } catch { /* gone */ }
+    }, (options.timeoutS ?? 90) * 1000);
+    const output = await child.output();
+    clearTimeout(timer);
+    const png = await Deno.readFile(outPath).catch(() => null);
+    if (png === null) {
+      const why = new TextDecoder().decode(output.stderr).trim().split("\n").slice(-3).join(" ");
+      throw new Error(
+        `chromium wrote no screenshot of ${page} (exit ${output.code}${
+          output.signal ? `, ${output.signal}` : ""
+        }): ${why}`,
+      );
+    }
+    const image = PNG.sync.read(toBuffer(png));
+    return {
+      path: outPath,
+      nonWhiteFraction: nonWhiteFraction(image.data, image.width, image.height),
+      width: image.width,
+      height: image.height,
+    };
+  } finally {
+    await Deno.remove(profileDir, { recursive: true }).catch(() => {});
+  }
+}
+
+/** Decodes a PNG file and returns the fraction (0-1) of its pixels that are not white. */
+export async function pngNonWhiteFraction(path: string): Promise<number> {
+  const image = PNG.sync.read(toBuffer(await Deno.readFile(path)));
+  return nonWhiteFraction(image.data, image.width, image.height);
+}
+
+/**
+ * The fraction of RGBA pixels that are visibly not white (any channel below 245, ignoring fully
+ * transparent pixels).
+ */
+export function nonWhiteFraction(rgba: Uint8Array, width: number, height: number): number {
+  const pixels = width * height;
+  if (pixels === 0) return 0;
+  let count = 0;
+  for (let i = 0; i < pixels * 4; i += 4) {
+    const alpha = rgba[i + 3] ?? 0;
+    if (alpha === 0) continue;
+    if ((rgba[i] ?? 255) < 245 || (rgba[i + 1] ?? 255) < 245 || (rgba[i + 2] ?? 255) < 245) {
+      count++;
+    }
+  }
+  return count / pixels;
+}
+
+function toBuffer(bytes: Uint8Array) {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
