@@ -1,0 +1,226 @@
+/**
+ * Conclusions computed from the summary (and comparisons), as sentences with their numbers:
+ * who is faster where and by how much, where throughput stops growing, whether latency tails
+ * explode, and warnings about figures that should not be trusted.
+ *
+ * @module
+ */
+
+import type pl from "nodejs-polars";
+import { frameRows } from "./frame.ts";
+import { formatFactor, formatRate, type SummaryRow } from "./results.ts";
+
+/** Thresholds and extra figures for {@link conclusions}. */
+export interface ConclusionOptions {
+  /** Fewest completed requests per run for a stable figure (default 500). */
+  minCompleted?: number;
+  /** Shortest run in seconds for a stable figure (default 1). */
+  minWallTimeS?: number;
+  /** Share of its peak at which throughput counts as saturated (default 0.9). */
+  saturationShare?: number;
+  /** p99/p50 ratio from which latency tails count as exploding (default 10). */
+  tailRatio?: number;
+  /** CPU use of the load generator, percent of one core, if measured. */
+  generatorCpuPercent?: number;
+  /** CPU use from which the generator counts as a bottleneck, percent (default 90). */
+  generatorCpuLimit?: number;
+}
+
+type Settings = Required<Omit<ConclusionOptions, "generatorCpuPercent">> & {
+  generatorCpuPercent?: number;
+};
+
+function levelsList(levels: number[]): string {
+  return levels.map((c) => `c=${c}`).join(", ");
+}
+
+function byTarget(rows: SummaryRow[]): Map<string, SummaryRow[]> {
+  const map = new Map<string, SummaryRow[]>();
+  for (const row of [...rows].sort((a, b) => a.concurrency - b.concurrency)) {
+    map.set(row.target, [...map.get(row.target) ?? [], row]);
+  }
+  return new Map([...map.entries()].sort(([a], [b]) => a.localeCompare(b)));
+}
+
+function interval(row: SummaryRow): string {
+  return row.rpsCiLow === null || row.rpsCiHigh === null
+    ? "one run, no interval"
+    : `95% CI ${formatRate(row.rpsCiLow)}-${formatRate(row.rpsCiHigh)}`;
+}
+
+function leaders(rows: SummaryRow[]): string[] {
+  const levels = [...new Set(rows.map((row) => row.concurrency))].sort((a, b) => a - b);
+  return levels.flatMap((c) => {
+    const cell = rows.filter((row) => row.concurrency === c)
+      .sort((a, b) => b.medianRps - a.medianRps);
+    const [best, second] = cell;
+    if (!best || !second) return [];
+    const overlap = best.rpsCiLow !== null && second.rpsCiHigh !== null &&
+      best.rpsCiLow <= second.rpsCiHigh;
+    const ratio = formatFactor(best.medianRps / second.medianRps);
+    const head = `At c=${c} ${best.target} is fastest: ${formatRate(best.medianRps)} req/s (${
+      interval(best)
+    }), ${ratio} ${second.target} (${formatRate(second.medianRps)})`;
+    return [
+      overlap ? `${head}, but the intervals overlap: not beyond the noise.` : `${head}.`,
+    ];
+  });
+}
+
+function saturation(target: string, rows: SummaryRow[], share: number): string | null {
+  if (rows.length < 2) return null;
+  const peak = rows.reduce((a, b) => (b.medianRps > a.medianRps ? b : a));
+  const first = rows.find((row) => row.medianRps >= share * peak.medianRps)!;
+  const last = rows[rows.length - 1]!;
+  const percent = Math.round(share * 100);
+  let sentence: string;
+  if (first === last) {
+    sentence = `${target}: throughput still grows at c=${last.concurrency}, the highest level ` +
+      `measured (${formatRate(last.medianRps)} req/s).`;
+  } else if (first === rows[0]) {
+    sentence = `${target}: throughput is flat from c=${first.concurrency} on ` +
+      `(${formatRate(first.medianRps)} req/s, within ${100 - percent}% of its peak ` +
+      `${formatRate(peak.medianRps)} at c=${peak.concurrency}).`;
+  } else {
+    sentence = `${target}: throughput stops growing at c=${first.concurrency} ` +
+      `(${formatRate(first.medianRps)} req/s, ${percent}%+ of its peak ${
+        formatRate(peak.medianRps)
+      } at c=${peak.concurrency}).`;
+  }
+  if (last !== peak && last.medianRps < share * peak.medianRps) {
+    const drop = Math.round((1 - last.medianRps / peak.medianRps) * 100);
+    sentence = `${sentence.slice(0, -1)}; it falls to ${
+      formatRate(last.medianRps)
+    } at c=${last.concurrency} (-${drop}%).`;
+  }
+  return sentence;
+}
+
+function tails(target: string, rows: SummaryRow[], limit: number): string | null {
+  const ratios = rows
+    .filter((row) => row.p50Ms !== null && row.p99Ms !== null && row.p50Ms > 0)
+    .map((row) => ({ row, ratio: row.p99Ms! / row.p50Ms! }));
+  if (ratios.length === 0) return null;
+  const worst = ratios.reduce((a, b) => (b.ratio > a.ratio ? b : a));
+  const figures = `p99 ${formatRate(worst.row.p99Ms!)} ms vs p50 ${
+    formatRate(worst.row.p50Ms!)
+  } ms`;
+  if (worst.ratio >= limit) {
+    return `${target}: latency tails explode at c=${worst.row.concurrency}: p99 is ${
+      formatFactor(worst.ratio)
+    } p50 (${figures}).`;
+  }
+  return `${target}: latency tails stay bounded: p99 at most ${
+    formatFactor(worst.ratio)
+  } p50 (c=${worst.row.concurrency}, ${figures}).`;
+}
+
+function warnings(rows: SummaryRow[], options: Settings): string[] {
+  const out: string[] = [];
+  for (const [target, cells] of byTarget(rows)) {
+    const non2xx = cells.filter((row) => row.non2xx > 0);
+    if (non2xx.length > 0) {
+      const total = non2xx.reduce((sum, row) => sum + row.non2xx, 0);
+      out.push(
+        `Warning: ${target} answered ${total.toLocaleString("en-US")} non-2xx responses (${
+          levelsList(non2xx.map((row) => row.concurrency))
+        }): those figures measure an error page, not the application; check the path.`,
+      );
+    }
+    const failed = cells.filter((row) => row.failed > 0);
+    if (failed.length > 0) {
+      const total = failed.reduce((sum, row) => sum + row.failed, 0);
+      out.push(
+        `Warning: ${target} had ${total.toLocaleString("en-US")} transport failures (${
+          levelsList(failed.map((row) => row.concurrency))
+        }): connections refused, reset or timed out; req/s counts only completed requests.`,
+      );
+    }
+    const short = cells.filter((row) =>
+      row.minCompleted < options.minCompleted || row.minWallTimeS < options.minWallTimeS
+    );
+    if (short.length > 0) {
+      out.push(
+        `Warning: runs of ${target} at ${
+          levelsList(short.map((row) => row.concurrency))
+        } completed fewer than ${options.minCompleted} requests or lasted under ${options.minWallTimeS} s: ` +
+          "too short for a stable figure; ask for more requests or a duration.",
+      );
+    }
+  }
+  const single = [...new Set(rows.filter((row) => row.runs < 2).map((row) => row.target))];
+  if (single.length > 0) {
+    out.push(
+      `Warning: only one run per level for ${single.join(", ")}: no spread and no interval, ` +
+        "so no difference can be called real; repeat each run 3 times or more.",
+    );
+  }
+  if (
+    options.generatorCpuPercent !== undefined &&
+    options.generatorCpuPercent >= options.generatorCpuLimit
+  ) {
+    out.push(
+      `Warning: the load generator used ${
+        Math.round(options.generatorCpuPercent)
+      }% of a core: it may be the bottleneck, so these figures are a lower bound for the servers.`,
+    );
+  }
+  return out;
+}
+
+/**
+ * Sentences drawn from a {@link summarize} DataFrame and, optionally, {@link compareTargets}
+ * DataFrames (their verdicts are used as the comparison sentences; without them the fastest
+ * target at each level is named, with its interval). Then, per target, where throughput stops
+ * growing and how the latency tail behaves, then warnings.
+ */
+export function conclusions(
+  summary: pl.DataFrame | readonly SummaryRow[],
+  comparisons?: pl.DataFrame | readonly pl.DataFrame[],
+  options: ConclusionOptions = {},
+): string[] {
+  const rows =
+    (Array.isArray(summary)
+      ? [...summary]
+      : frameRows(summary as pl.DataFrame)) as unknown as SummaryRow[];
+  if (rows.length === 0) return ["No runs to conclude from."];
+  const settings: Settings = {
+    minCompleted: options.minCompleted ?? 500,
+    minWallTimeS: options.minWallTimeS ?? 1,
+    saturationShare: options.saturationShare ?? 0.9,
+    tailRatio: options.tailRatio ?? 10,
+    generatorCpuPercent: options.generatorCpuPercent,
+    generatorCpuLimit: options.generatorCpuLimit ?? 90,
+  };
+  const frames = comparisons === undefined
+    ? []
+    : Array.isArray(comparisons)
+    ? comparisons as pl.DataFrame[]
+    : [comparisons as pl.DataFrame];
+  const verdicts = frames.flatMap((frame) =>
+    frameRows(frame).map((row) => {
+      const text = String(row.verdict);
+      // capitalize our own words, never a target's name
+      const ours = /^(no |cannot )/.test(text);
+      return `${ours ? text[0]!.toUpperCase() + text.slice(1) : text}.`;
+    })
+  );
+  const sentences = verdicts.length > 0 ? verdicts : leaders(rows);
+  for (const [target, cells] of byTarget(rows)) {
+    const growth = saturation(target, cells, settings.saturationShare);
+    if (growth) sentences.push(growth);
+    const tail = tails(target, cells, settings.tailRatio);
+    if (tail) sentences.push(tail);
+  }
+  return [...sentences, ...warnings(rows, settings)];
+}
+
+/** {@link conclusions} as a Markdown list under a heading, for a notebook or a report. */
+export function conclusionsMarkdown(
+  summary: pl.DataFrame | readonly SummaryRow[],
+  comparisons?: pl.DataFrame | readonly pl.DataFrame[],
+  options: ConclusionOptions = {},
+): string {
+  const lines = conclusions(summary, comparisons, options).map((sentence) => `- ${sentence}`);
+  return `### Conclusions\n\n${lines.join("\n")}\n`;
+}
