@@ -5,7 +5,7 @@ import {
   throws,
 } from "node:assert/strict";
 import { join } from "node:path";
-import { childPids, isListening } from "../tests/harness_procs.ts";
+import { isAlive, isListening } from "../tests/harness_procs.ts";
 import {
   DEFAULT_CONCURRENCY,
   defineExperiment,
@@ -13,7 +13,8 @@ import {
   loadExperiment,
   runExperiment,
 } from "./experiment.ts";
-import { liveTargets } from "./launch.ts";
+import { liveTargets, type Target } from "./launch.ts";
+import type { ProgressState } from "./progress.ts";
 import { REPORT_COLUMNS, reportTable } from "./results.ts";
 import { RUNS_FILE } from "./results_store.ts";
 
@@ -24,6 +25,27 @@ function lines(path: string): string[] {
     if (error instanceof Deno.errors.NotFound) return [];
     throw error;
   }
+}
+
+/** A progress renderer that remembers the targets the experiment has launched. */
+function watchTargets(): { render: (state: ProgressState) => void; seen: Map<string, Target> } {
+  const seen = new Map<string, Target>();
+  return {
+    seen,
+    render: () => {
+      for (const target of liveTargets()) seen.set(target.name, target);
+    },
+  };
+}
+
+/** Asserts that every target seen is stopped: no process, no listener. */
+async function assertStopped(seen: Map<string, Target>, count: number): Promise<void> {
+  assertEquals(seen.size, count);
+  for (const target of seen.values()) {
+    assertEquals(isAlive(target.pid!), false);
+    assertEquals(await isListening(target.port), false);
+  }
+  assertEquals(liveTargets(), []);
 }
 
 Deno.test("defineExperiment fills the course's defaults", () => {
@@ -63,8 +85,10 @@ Deno.test({
   sanitizeResources: true,
   async fn() {
     const dir = await Deno.makeTempDir({ prefix: "lab-experiment-" });
+    const watch = watchTargets();
     try {
       const result = await runExperiment({
+        progress: watch.render,
         name: "e2e",
         targets: ["async", "threads"],
         concurrency: [1, 5],
@@ -105,7 +129,7 @@ Deno.test({
       assertEquals(reloaded.frame.height, 8);
       assertEquals(reloaded.frame.getColumn("serverServed").toArray(), Array(8).fill(200));
       assertEquals(reloaded.environment?.generator, "ab");
-      assertEquals(childPids(), []);
+      await assertStopped(watch.seen, 2);
     } finally {
       await Deno.remove(dir, { recursive: true });
     }
@@ -114,7 +138,7 @@ Deno.test({
 
 Deno.test("an experiment interrupted by an exception keeps its finished runs and frees its ports", async () => {
   const dir = await Deno.makeTempDir({ prefix: "lab-experiment-" });
-  const ports: number[] = [];
+  const watch = watchTargets();
   try {
     let thrown = false;
     const run = runExperiment({
@@ -128,7 +152,7 @@ Deno.test("an experiment interrupted by an exception keeps its finished runs and
       outDir: dir,
       logErrors: false,
       progress: (state) => {
-        if (ports.length === 0) ports.push(...liveTargets().map((target) => target.port));
+        watch.render(state);
         if (state.done === 3 && !thrown) {
           thrown = true;
           throw new Error("stop here");
@@ -140,10 +164,7 @@ Deno.test("an experiment interrupted by an exception keeps its finished runs and
     assertMatch(String(caught), /stop here/);
     assertEquals(lines(join(dir, RUNS_FILE)).length, 3);
     assertEquals(loadExperiment(dir).frame.height, 3);
-    assertEquals(ports.length, 2);
-    for (const port of ports) assertEquals(await isListening(port), false);
-    assertEquals(childPids(), []);
-    assertEquals(liveTargets(), []);
+    await assertStopped(watch.seen, 2);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
@@ -180,8 +201,10 @@ Deno.test("a target that dies mid-experiment gives a row of failures, not a cras
 
 Deno.test("a generator that cannot run is an error row per run, and the experiment ends cleanly", async () => {
   const dir = await Deno.makeTempDir({ prefix: "lab-experiment-" });
+  const watch = watchTargets();
   try {
     const result = await runExperiment({
+      progress: watch.render,
       name: "no-oha",
       targets: ["async"],
       concurrency: [1, 2],
@@ -199,7 +222,7 @@ Deno.test("a generator that cannot run is an error row per run, and the experime
     assert(!result.errors[0]!.error.includes("\n"));
     assertEquals(lines(join(dir, ERRORS_FILE)).length, 2);
     assertEquals(loadExperiment(dir).errors.length, 2);
-    assertEquals(childPids(), []);
+    await assertStopped(watch.seen, 1);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

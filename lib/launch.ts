@@ -59,8 +59,11 @@ export interface LaunchOptions {
 /** A target could not be launched or reached; the message is one line naming cause and fix. */
 export class LaunchError extends Error {
   override name = "LaunchError";
-  /** Creates the error; `outputTail` is the end of the child's standard error and output. */
-  constructor(message: string, readonly outputTail = "") {
+  /**
+   * Creates the error; `outputTail` is the end of the child's standard error and output, `pid`
+   * the process id of the child that was started and stopped again (null when none was).
+   */
+  constructor(message: string, readonly outputTail = "", readonly pid: number | null = null) {
     super(message);
   }
 }
@@ -262,7 +265,11 @@ export async function launchScript(script: string, options: LaunchOptions = {}):
     } catch { /* already exited */ }
     await stopped;
     const output = tail();
-    throw new LaunchError(output ? `${cause}; its output: ${output}` : cause, output);
+    throw new LaunchError(
+      output ? `${cause}; its output: ${output}` : cause,
+      output,
+      child.pid,
+    );
   };
 
   let timer: ReturnType<typeof setTimeout> | undefined;

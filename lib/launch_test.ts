@@ -29,7 +29,7 @@ Deno.test("launchScript starts a model that answers, and stop frees its port", a
   }
   assertEquals(await isListening(target.port), false);
   assertEquals(liveTargets(), []);
-  assertEquals(childPids(), []);
+  assertEquals(isAlive(target.pid!), false);
 });
 
 Deno.test("launching the same name again replaces the old child", async () => {
@@ -43,14 +43,14 @@ Deno.test("launching the same name again replaces the old child", async () => {
   } finally {
     await stopAll();
   }
-  assertEquals(childPids(), []);
+  assertEquals(isAlive(second.pid!), false);
 });
 
 Deno.test("a missing script is a one-line error and starts nothing", async () => {
   const error = await rejection(launchScript("servers/no_such_model.ts"), LaunchError);
   assertMatch(error.message, /does not exist .*servers\//);
   assert(!error.message.includes("\n"));
-  assertEquals(childPids(), []);
+  assertEquals(error.pid, null);
 });
 
 Deno.test("a port in use is a one-line error with the child's output, and no child is left", async () => {
@@ -61,7 +61,8 @@ Deno.test("a port in use is a one-line error with the child's output, and no chi
     assert(!error.message.includes("\n"), error.message);
     assertMatch(error.message, /exited with status 1 before it was ready/);
     assertMatch(error.message, new RegExp(`port ${port} .*already in use`));
-    assertEquals(childPids(), []);
+    assert(error.pid !== null);
+    assertEquals(isAlive(error.pid), false);
     assertEquals(liveTargets(), []);
   } finally {
     blocker.close();
@@ -72,15 +73,17 @@ Deno.test("a target that never becomes ready times out, names the fix, and is ki
   const error = await rejection(launchScript(NEVER_READY, { readyTimeoutMs: 1500 }), LaunchError);
   assert(!error.message.includes("\n"), error.message);
   assertMatch(error.message, /did not answer GET .*\/health .*within 1500 ms.*readyTimeoutMs/);
-  assertEquals(childPids(), []);
+  assert(error.pid !== null);
+  assertEquals(isAlive(error.pid), false);
 });
 
 Deno.test("stopAll stops every child and frees every port", async () => {
   const a = await launchScript(ASYNC, { name: "a" });
   const b = await launchScript(ASYNC, { name: "b" });
-  assertEquals(childPids().length, 2);
+  assert(isAlive(a.pid!) && isAlive(b.pid!));
   await stopAll();
-  assertEquals(childPids(), []);
+  assertEquals([isAlive(a.pid!), isAlive(b.pid!)], [false, false]);
+  assertEquals(liveTargets(), []);
   assertEquals(await isListening(a.port), false);
   assertEquals(await isListening(b.port), false);
 });
