@@ -11,6 +11,7 @@ import type pl from "nodejs-polars";
 import type { ExperimentResult } from "./experiment.ts";
 import { frameRows } from "./frame.ts";
 import { latencyChart, throughputChart, writeChart } from "./charts.ts";
+import { conclusions } from "./conclusions.ts";
 import { compareTargets, reportTable, summarize } from "./results.ts";
 
 /** File names written next to the runs file. */
@@ -76,10 +77,14 @@ export function reportLines(result: ExperimentResult): string[] {
     );
   }
   const [first, ...others] = targets;
-  for (const other of others) {
-    const comparison = compareTargets(df, first!, other);
-    lines.push("", `Comparison: ${first} vs ${other}`);
+  const comparisons = others.map((other) => compareTargets(df, first!, other));
+  comparisons.forEach((comparison, i) => {
+    lines.push("", `Comparison: ${first} vs ${others[i]}`);
     for (const row of frameRows(comparison)) lines.push(`  ${row.verdict}`);
+  });
+  if (targets.length > 0) {
+    lines.push("", "Conclusions");
+    for (const sentence of conclusions(summarize(df), comparisons)) lines.push(`  - ${sentence}`);
   }
   const warned = result.records.filter((record) => record.warnings !== "");
   if (warned.length > 0) {

@@ -129,6 +129,7 @@ Deno.test("a tiny real run prints the tables and writes CSV files and charts", a
     assertMatch(stdout, /No Test +Concurrency Level +Time taken for tests \(s\)/);
     assertMatch(stdout, /Summary/);
     assertMatch(stdout, /Comparison: async vs threads/);
+    assertMatch(stdout, /Conclusions\n {2}- /);
     assertMatch(stderr, /8\/8/);
     assertEquals(lines(join(dir, "runs.ndjson")).length, 8);
     const csv = lines(join(dir, "runs.csv"));
