@@ -20,6 +20,8 @@ export interface ConclusionOptions {
   saturationShare?: number;
   /** p99/p50 ratio from which latency tails count as exploding (default 10). */
   tailRatio?: number;
+  /** p99 below which a tail never counts as exploding, ms (default 10). */
+  tailMinMs?: number;
   /** CPU use of the load generator, percent of one core, if measured. */
   generatorCpuPercent?: number;
   /** CPU use from which the generator counts as a bottleneck, percent (default 90). */
@@ -81,6 +83,9 @@ function saturation(target: string, rows: SummaryRow[], share: number): string |
     sentence = `${target}: throughput is flat from c=${first.concurrency} on ` +
       `(${formatRate(first.medianRps)} req/s, within ${100 - percent}% of its peak ` +
       `${formatRate(peak.medianRps)} at c=${peak.concurrency}).`;
+  } else if (first === peak) {
+    sentence = `${target}: throughput peaks at c=${peak.concurrency} ` +
+      `(${formatRate(peak.medianRps)} req/s).`;
   } else {
     sentence = `${target}: throughput stops growing at c=${first.concurrency} ` +
       `(${formatRate(first.medianRps)} req/s, ${percent}%+ of its peak ${
@@ -96,7 +101,7 @@ function saturation(target: string, rows: SummaryRow[], share: number): string |
   return sentence;
 }
 
-function tails(target: string, rows: SummaryRow[], limit: number): string | null {
+function tails(target: string, rows: SummaryRow[], limit: number, minMs: number): string | null {
   const ratios = rows
     .filter((row) => row.p50Ms !== null && row.p99Ms !== null && row.p50Ms > 0)
     .map((row) => ({ row, ratio: row.p99Ms! / row.p50Ms! }));
@@ -105,6 +110,12 @@ function tails(target: string, rows: SummaryRow[], limit: number): string | null
   const figures = `p99 ${formatRate(worst.row.p99Ms!)} ms vs p50 ${
     formatRate(worst.row.p50Ms!)
   } ms`;
+  if (worst.ratio >= limit && worst.row.p99Ms! < minMs) {
+    return `${target}: p99 reaches ${
+      formatFactor(worst.ratio)
+    } p50 at c=${worst.row.concurrency}, ` +
+      `but stays under ${minMs} ms (${figures}): no tail that matters.`;
+  }
   if (worst.ratio >= limit) {
     return `${target}: latency tails explode at c=${worst.row.concurrency}: p99 is ${
       formatFactor(worst.ratio)
@@ -136,15 +147,22 @@ function warnings(rows: SummaryRow[], options: Settings): string[] {
         }): connections refused, reset or timed out; req/s counts only completed requests.`,
       );
     }
-    const short = cells.filter((row) =>
-      row.minCompleted < options.minCompleted || row.minWallTimeS < options.minWallTimeS
-    );
-    if (short.length > 0) {
+    const few = cells.filter((row) => row.minCompleted < options.minCompleted);
+    if (few.length > 0) {
       out.push(
-        `Warning: runs of ${target} at ${
-          levelsList(short.map((row) => row.concurrency))
-        } completed fewer than ${options.minCompleted} requests or lasted under ${options.minWallTimeS} s: ` +
-          "too short for a stable figure; ask for more requests or a duration.",
+        `Warning: runs of ${target} at ${levelsList(few.map((row) => row.concurrency))} ` +
+          `completed fewer than ${options.minCompleted} requests (fewest ${
+            Math.min(...few.map((row) => row.minCompleted))
+          }): too few for a stable figure; ask for more requests.`,
+      );
+    }
+    const brief = cells.filter((row) => row.minWallTimeS < options.minWallTimeS);
+    if (brief.length > 0) {
+      out.push(
+        `Warning: runs of ${target} at ${levelsList(brief.map((row) => row.concurrency))} ` +
+          `lasted under ${options.minWallTimeS} s (shortest ${
+            Number(Math.min(...brief.map((row) => row.minWallTimeS)).toPrecision(2))
+          } s): too short for a stable figure; ask for more requests or a duration.`,
       );
     }
   }
@@ -189,6 +207,7 @@ export function conclusions(
     minWallTimeS: options.minWallTimeS ?? 1,
     saturationShare: options.saturationShare ?? 0.9,
     tailRatio: options.tailRatio ?? 10,
+    tailMinMs: options.tailMinMs ?? 10,
     generatorCpuPercent: options.generatorCpuPercent,
     generatorCpuLimit: options.generatorCpuLimit ?? 90,
   };
@@ -209,7 +228,7 @@ export function conclusions(
   for (const [target, cells] of byTarget(rows)) {
     const growth = saturation(target, cells, settings.saturationShare);
     if (growth) sentences.push(growth);
-    const tail = tails(target, cells, settings.tailRatio);
+    const tail = tails(target, cells, settings.tailRatio, settings.tailMinMs);
     if (tail) sentences.push(tail);
   }
   return [...sentences, ...warnings(rows, settings)];

@@ -45,7 +45,7 @@ Deno.test("conclusions name the faster target, saturation and exploding tails wi
   );
   assert.ok(
     sentences.includes(
-      "threads: throughput stops growing at c=10 (2,000 req/s, 90%+ of its peak 2,000 at c=10); it falls to 1,500 at c=100 (-25%).",
+      "threads: throughput peaks at c=10 (2,000 req/s); it falls to 1,500 at c=100 (-25%).",
     ),
     sentences.join("\n"),
   );
@@ -60,6 +60,16 @@ Deno.test("conclusions name the faster target, saturation and exploding tails wi
     ),
   );
   assert.equal(sentences.filter((s) => s.startsWith("Warning")).length, 0);
+  // a large ratio on sub-millisecond figures is not an exploding tail
+  const fast = conclusions(
+    summarize(frame(sweep("nginx", { 1: 9000, 10: 9500 }, { p50: 0.03, p90: 0.1, p99: 0.6 }))),
+  );
+  assert.ok(
+    fast.includes(
+      "nginx: p99 reaches 20.0x p50 at c=1, but stays under 10 ms (p99 0.6 ms vs p50 0.03 ms): no tail that matters.",
+    ),
+    fast.join("\n"),
+  );
 
   const withVerdicts = conclusions(summarize(df), compareTargets(df, "async", "threads"));
   assert.match(withVerdicts[1]!, /^async is 2\.0x faster than threads at c=10 \(p<0\.001\)\.$/);
@@ -98,7 +108,8 @@ Deno.test("warnings: non-2xx, failures, short runs, one repeat, generator as bot
   assert.deepEqual(warnings, [
     "Warning: py answered 1,000 non-2xx responses (c=1): those figures measure an error page, not the application; check the path.",
     "Warning: py had 12 transport failures (c=5): connections refused, reset or timed out; req/s counts only completed requests.",
-    "Warning: runs of py at c=5 completed fewer than 500 requests or lasted under 1 s: too short for a stable figure; ask for more requests or a duration.",
+    "Warning: runs of py at c=5 completed fewer than 500 requests (fewest 200): too few for a stable figure; ask for more requests.",
+    "Warning: runs of py at c=5 lasted under 1 s (shortest 0.67 s): too short for a stable figure; ask for more requests or a duration.",
     "Warning: only one run per level for py: no spread and no interval, so no difference can be called real; repeat each run 3 times or more.",
     "Warning: the load generator used 97% of a core: it may be the bottleneck, so these figures are a lower bound for the servers.",
   ]);
