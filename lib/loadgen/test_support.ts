@@ -78,15 +78,20 @@ export interface ConnectionCounter {
   shutdown(): Promise<void>;
 }
 
-/** Starts a {@link ConnectionCounter} on a free loopback port. */
-export function startConnectionCounter(): ConnectionCounter {
+/**
+ * Starts a {@link ConnectionCounter} on a free loopback port. Each answer waits `delayMs`, which
+ * keeps a timed run short of the tens of thousands of connections after which client ports are
+ * reused (and distinct ports would undercount connections).
+ */
+export function startConnectionCounter(delayMs = 0): ConnectionCounter {
   const ports = new Set<number>();
   let requests = 0;
   const server = Deno.serve(
     { hostname: "127.0.0.1", port: 0, onListen: () => {} },
-    (_request, info) => {
+    async (_request, info) => {
       requests++;
       ports.add(info.remoteAddr.port);
+      if (delayMs > 0) await new Promise((resolve) => setTimeout(resolve, delayMs));
       return new Response("hello\n");
     },
   );
