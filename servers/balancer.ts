@@ -1,0 +1,227 @@
+/**
+ * The load balancer: an HTTP reverse proxy over several backends (the 2020 course's Tugas 10
+ * `lb.py`, per request instead of per connection), or an L4 connection forwarder.
+ *
+ * Script:
+ * `deno run -A servers/balancer.ts --port 44444 --backends http://127.0.0.1:9002,http://127.0.0.1:9003
+ * [--strategy round-robin|least-connections|random|two-choices] [--log] [--mode http|tcp]
+ * [--health-interval-ms N] [--timeout-ms N]`
+ *
+ * Every proxied response carries `x-backend: host:port`; `GET /lb/stats` answers JSON with
+ * requests, in-flight requests, failures and health per backend.
+ *
+ * @module
+ */
+
+import { Backend, type BackendStats } from "./balancer/backend.ts";
+import { startHealthChecks } from "./balancer/health.ts";
+import { ConnectionPool } from "./balancer/pool.ts";
+import { createProxy } from "./balancer/proxy.ts";
+import {
+  createStrategy,
+  parseStrategyName,
+  STRATEGY_NAMES,
+  type StrategyName,
+} from "./balancer/strategies.ts";
+import { startTcpProxy } from "./balancer/tcp_proxy.ts";
+import {
+  DEFAULT_HOSTNAME,
+  type ListenOptions,
+  type ServerHandle,
+  serverUrl,
+} from "./server_handle.ts";
+import { intFlag, runServerScript, UsageError } from "./server_script.ts";
+
+/** The course's port for the balancer. */
+export const BALANCER_PORT = 44444;
+/** The course's backends: four async servers on 9002-9005. */
+export const DEFAULT_BACKENDS: readonly string[] = [9002, 9003, 9004, 9005].map(
+  (port) => `http://127.0.0.1:${port}`,
+);
+/** Time between active health checks unless told otherwise, ms. */
+export const DEFAULT_HEALTH_INTERVAL_MS = 1000;
+/** Successful checks in a row that bring a backend back, unless told otherwise. */
+export const DEFAULT_HEALTH_RISE = 2;
+/** Time a backend has to send its response head unless told otherwise, ms. */
+export const DEFAULT_TIMEOUT_MS = 30_000;
+
+/** How the balancer forwards: per request (HTTP) or per connection (TCP). */
+export type BalancerMode = "http" | "tcp";
+
+/** Options of {@link startBalancer}. */
+export interface BalancerOptions extends ListenOptions {
+  /** Backend base URLs, e.g. `http://127.0.0.1:9002`. At least one. */
+  backends: readonly string[];
+  /** How to pick a backend. Defaults to `round-robin`. */
+  strategy?: StrategyName;
+  /** `http` (default) balances requests; `tcp` forwards whole connections. */
+  mode?: BalancerMode;
+  /** `true` prints one line per request; a function receives the lines instead. */
+  log?: boolean | ((line: string) => void);
+  /** Time between active health checks, ms; 0 turns them off. Defaults to 1000. */
+  healthIntervalMs?: number;
+  /** Successful checks in a row that bring a backend back. Defaults to 2. */
+  healthRise?: number;
+  /** Time a backend has to send its response head before the client gets 504, ms. */
+  timeoutMs?: number;
+  /** Share the port with other processes listening with the same flag (Linux SO_REUSEPORT). */
+  reusePort?: boolean;
+}
+
+/** What `GET /lb/stats` returns. */
+export interface BalancerStats {
+  /** Forwarding mode. */
+  mode: BalancerMode;
+  /** Strategy name. */
+  strategy: StrategyName;
+  /** One entry per backend, in configured order. */
+  backends: BackendStats[];
+}
+
+/** A running balancer. */
+export interface BalancerHandle extends ServerHandle {
+  /** Counters and health per backend now. */
+  stats(): BalancerStats;
+  /** Runs one round of active health checks now and waits for it. */
+  checkHealth(): Promise<void>;
+}
+
+/** Starts a balancer in this process. Throws a one-line TypeError on bad options. */
+export async function startBalancer(options: BalancerOptions): Promise<BalancerHandle> {
+  if (options.backends.length === 0) {
+    throw new TypeError("no backends given: pass at least one, like http://127.0.0.1:9002");
+  }
+  const backends = options.backends.map((url) => new Backend(url));
+  const strategyName = parseStrategyName(options.strategy ?? "round-robin");
+  const mode = options.mode ?? "http";
+  if (mode !== "http" && mode !== "tcp") {
+    throw new TypeError(`unknown mode '${mode}': use http or tcp`);
+  }
+  const timeoutMs = positive(options.timeoutMs, DEFAULT_TIMEOUT_MS, "timeoutMs");
+  const intervalMs = options.healthIntervalMs ?? DEFAULT_HEALTH_INTERVAL_MS;
+  if (!Number.isInteger(intervalMs) || intervalMs < 0) {
+    throw new TypeError(`healthIntervalMs must be a whole number >= 0, got ${intervalMs}`);
+  }
+  const rise = positive(options.healthRise, DEFAULT_HEALTH_RISE, "healthRise");
+  const log = options.log === true ? (line: string) => console.log(line) : options.log || undefined;
+  const strategy = createStrategy(strategyName);
+  const hostname = options.hostname ?? DEFAULT_HOSTNAME;
+  const port = options.port ?? BALANCER_PORT;
+  const stats = (): BalancerStats => ({
+    mode,
+    strategy: strategyName,
+    backends: backends.map((backend) => backend.stats()),
+  });
+  const pools = backends.map((backend) => new ConnectionPool(backend.hostname, backend.port));
+  const health = startHealthChecks(backends, {
+    intervalMs: intervalMs || 1,
+    rise,
+    onChange: (backend) => {
+      if (!backend.healthy) pools[backends.indexOf(backend)]?.drain();
+      log?.(`backend ${backend.label} is ${backend.healthy ? "back in rotation" : "down"}`);
+    },
+  });
+  if (intervalMs === 0) await health.stop();
+
+  const proxy = createProxy({ backends, pools, strategy, timeoutMs, log, stats });
+  let server: { addr: Deno.NetAddr; finished: Promise<void>; shutdown(): Promise<void> };
+  try {
+    if (mode === "tcp") {
+      server = startTcpProxy({ hostname, port, backends, strategy, log });
+    } else {
+      server = Deno.serve({
+        hostname,
+        port,
+        reusePort: options.reusePort,
+        tcpBacklog: options.tcpBacklog,
+        onListen: () => {},
+        onError: (error) =>
+          new Response(`balancer error: ${error instanceof Error ? error.message : error}\n`, {
+            status: 502,
+          }),
+      }, proxy.handle);
+    }
+  } catch (error) {
+    await health.stop();
+    throw error;
+  }
+  let stopping: Promise<void> | undefined;
+  return {
+    model: "balancer",
+    hostname,
+    port: server.addr.port,
+    url: serverUrl(hostname, server.addr.port),
+    finished: server.finished,
+    stats,
+    checkHealth: () => health.checkNow(),
+    shutdown() {
+      stopping ??= (async () => {
+        await health.stop();
+        await server.shutdown().catch(() => {});
+        await server.finished;
+        proxy.close();
+        for (const pool of pools) pool.close();
+      })();
+      return stopping;
+    },
+  };
+}
+
+function positive(value: number | undefined, fallback: number, name: string): number {
+  if (value === undefined) return fallback;
+  if (!Number.isInteger(value) || value < 1) {
+    throw new TypeError(`${name} must be a whole number >= 1, got ${value}`);
+  }
+  return value;
+}
+
+if (import.meta.main) {
+  const args = Deno.args.filter((arg) => arg !== "--log");
+  const log = args.length !== Deno.args.length;
+  await runServerScript({
+    name: "balancer",
+    defaultPort: BALANCER_PORT,
+    flags: ["backends", "strategy", "mode", "health-interval-ms", "timeout-ms"],
+    help: [
+      "--backends URLS    comma-separated backend URLs (default " +
+      "http://127.0.0.1:9002,...,9005)",
+      `--strategy NAME    ${STRATEGY_NAMES.join(" | ")} (default round-robin)`,
+      "--mode MODE        http (balance requests, default) | tcp (forward whole connections)",
+      `--health-interval-ms N  time between /health checks (default ${DEFAULT_HEALTH_INTERVAL_MS}; 0 off)`,
+      `--timeout-ms N     time a backend has to answer before 504 (default ${DEFAULT_TIMEOUT_MS})`,
+      "--log              print one line per request",
+    ],
+    start: (listen, flags) => {
+      const list = typeof flags.backends === "string" ? flags.backends : DEFAULT_BACKENDS.join(",");
+      const backends = list.split(",").map((url) => url.trim()).filter((url) => url);
+      if (backends.length === 0) {
+        throw new UsageError("--backends is empty: give URLs like http://127.0.0.1:9002,...");
+      }
+      const mode = flags.mode ?? "http";
+      if (mode !== "http" && mode !== "tcp") {
+        throw new UsageError(`--mode must be http or tcp, got '${mode}'`);
+      }
+      let strategy: StrategyName;
+      try {
+        strategy = parseStrategyName(String(flags.strategy ?? "round-robin"));
+      } catch (error) {
+        throw new UsageError(`--strategy: ${(error as Error).message}`);
+      }
+      return startBalancer({
+        ...listen,
+        backends,
+        strategy,
+        mode,
+        log,
+        healthIntervalMs: intFlag(
+          flags,
+          "health-interval-ms",
+          DEFAULT_HEALTH_INTERVAL_MS,
+          0,
+          3_600_000,
+        ),
+        timeoutMs: intFlag(flags, "timeout-ms", DEFAULT_TIMEOUT_MS, 1, 3_600_000),
+      });
+    },
+  });
+}

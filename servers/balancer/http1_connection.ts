@@ -1,0 +1,279 @@
+/**
+ * One client-side HTTP/1.1 connection to a backend: buffered reads, response heads, bodies.
+ *
+ * The balancer speaks HTTP/1.1 to its backends itself instead of going through `fetch()`: a
+ * request costs one write and usually one read, with no per-request `Request`/`Headers` objects
+ * on the backend side. While a connection sits idle in a pool it keeps one read pending, so a
+ * backend that closes an idle connection is noticed at once; that same pending read then
+ * receives the next response.
+ *
+ * @module
+ */
+
+/** The connection ended or broke before a complete response arrived. */
+export class ConnectionClosedError extends Error {
+  override name = "ConnectionClosedError";
+}
+
+/** A response head as received. */
+export interface ResponseHead {
+  /** Status code. */
+  status: number;
+  /** Reason phrase. */
+  statusText: string;
+  /** Header lines in order, names lower case, without `content-length` and `date`. */
+  headers: [string, string][];
+  /** `content-length`, or null when absent. */
+  contentLength: number | null;
+  /** Whether the body uses chunked transfer coding. */
+  chunked: boolean;
+  /** Whether the backend asked to close the connection after this response. */
+  close: boolean;
+  /** The `connection` header value, or null. */
+  connection: string | null;
+}
+
+const CR = 13;
+const LF = 10;
+const MAX_HEAD_BYTES = 64 * 1024;
+const MIN_READ_ROOM = 4096;
+const decoder = new TextDecoder();
+
+/** A client HTTP/1.1 connection with a read buffer. */
+export class Http1Connection {
+  readonly #conn: Deno.TcpConn;
+  #buffer = new Uint8Array(16 * 1024);
+  #start = 0;
+  #end = 0;
+  #pending: Promise<number | null> | null = null;
+  #idle = false;
+  #closed = false;
+  /** Whether the connection has carried a request before (a stale keep-alive may fail). */
+  reused = false;
+
+  private constructor(conn: Deno.TcpConn) {
+    this.#conn = conn;
+  }
+
+  /** Opens a connection; rejects with the connect error (e.g. `Deno.errors.ConnectionRefused`). */
+  static async open(hostname: string, port: number): Promise<Http1Connection> {
+    const conn = await Deno.connect({ hostname, port, transport: "tcp" });
+    conn.setNoDelay(true);
+    return new Http1Connection(conn);
+  }
+
+  /** Whether the connection is closed (by us, by the backend, or broken). */
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /** Closes the connection; pending reads end. Safe to call more than once. */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    try {
+      this.#conn.close();
+    } catch { /* already closed */ }
+  }
+
+  /**
+   * Parks the connection in a pool: keeps a read pending and calls `onGone` if the backend closes
+   * it (or sends anything unasked) while it is idle.
+   */
+  park(onGone: () => void): void {
+    this.#idle = true;
+    const gone = () => {
+      if (!this.#idle) return;
+      this.close();
+      onGone();
+    };
+    this.#startRead().then(gone, gone);
+  }
+
+  /** Takes the connection out of a pool for a new request. */
+  unpark(): void {
+    this.#idle = false;
+    this.reused = true;
+  }
+
+  /** Writes all of `bytes`. */
+  async write(bytes: Uint8Array): Promise<void> {
+    let offset = 0;
+    while (offset < bytes.length) offset += await this.#conn.write(bytes.subarray(offset));
+  }
+
+  /**
+   * Sends a request head and reads the response head (1xx interim responses are skipped). The
+   * write is not awaited separately: a failed write closes the connection, so the read fails.
+   */
+  async exchange(head: Uint8Array): Promise<ResponseHead> {
+    this.write(head).catch(() => this.close());
+    return await this.readHead();
+  }
+
+  /** Reads a response head; 1xx interim responses are skipped. */
+  async readHead(): Promise<ResponseHead> {
+    let scanned = 0;
+    for (;;) {
+      const buffer = this.#buffer;
+      const limit = this.#end - 3;
+      for (let i = this.#start + scanned; i < limit; i++) {
+        if (
+          buffer[i] === CR && buffer[i + 1] === LF && buffer[i + 2] === CR && buffer[i + 3] === LF
+        ) {
+          const text = decoder.decode(buffer.subarray(this.#start, i));
+          this.#start = i + 4;
+          const head = parseHead(text);
+          if (head.status >= 200 || head.status === 101) return head;
+          scanned = -1;
+          break;
+        }
+      }
+      if (scanned === -1) {
+        scanned = 0;
+        continue;
+      }
+      scanned = Math.max(0, this.#end - this.#start - 3);
+      if (this.#end - this.#start > MAX_HEAD_BYTES) {
+        throw new Error(`response head from backend is over ${MAX_HEAD_BYTES} bytes`);
+      }
+      const n = await (this.#pending ?? this.#startRead());
+      this.#pending = null;
+      if (n === null) {
+        this.#closed = true;
+        throw new ConnectionClosedError(
+          this.#end > this.#start ? "backend closed mid-head" : "backend closed the connection",
+        );
+      }
+      this.#end += n;
+    }
+  }
+
+  /** Reads exactly `n` body bytes into a new array. */
+  async readExactly(n: number): Promise<Uint8Array<ArrayBuffer>> {
+    if (this.#end - this.#start >= n) {
+      const whole = this.#buffer.slice(this.#start, this.#start + n);
+      this.#start += n;
+      return whole;
+    }
+    const out = new Uint8Array(n);
+    let offset = 0;
+    for (;;) {
+      const take = Math.min(this.#end - this.#start, n - offset);
+      out.set(this.#buffer.subarray(this.#start, this.#start + take), offset);
+      this.#start += take;
+      offset += take;
+      if (offset === n) return out;
+      if (!(await this.#fill())) throw new ConnectionClosedError("backend closed mid-body");
+    }
+  }
+
+  /** Reads up to `max` bytes (at least one); null at the end of the stream. */
+  async readSome(max: number): Promise<Uint8Array<ArrayBuffer> | null> {
+    if (this.#start === this.#end && !(await this.#fill())) return null;
+    const take = Math.min(this.#end - this.#start, max);
+    const out = this.#buffer.slice(this.#start, this.#start + take);
+    this.#start += take;
+    return out;
+  }
+
+  /** Reads one line ending in CRLF, without the CRLF. */
+  async readLine(): Promise<string> {
+    for (let from = this.#start;;) {
+      for (let i = from; i + 1 < this.#end; i++) {
+        if (this.#buffer[i] === CR && this.#buffer[i + 1] === LF) {
+          const line = decoder.decode(this.#buffer.subarray(this.#start, i));
+          this.#start = i + 2;
+          return line;
+        }
+      }
+      if (this.#end - this.#start > MAX_HEAD_BYTES) throw new Error("line too long from backend");
+      from = Math.max(this.#start, this.#end - 1);
+      const offset = from - this.#start;
+      if (!(await this.#fill())) throw new ConnectionClosedError("backend closed mid-line");
+      from = this.#start + offset;
+    }
+  }
+
+  /** Reads more bytes into the buffer; false at the end of the stream. */
+  async #fill(): Promise<boolean> {
+    const n = await this.#startRead();
+    this.#pending = null;
+    if (n === null) {
+      this.#closed = true;
+      return false;
+    }
+    this.#end += n;
+    return true;
+  }
+
+  #startRead(): Promise<number | null> {
+    if (this.#pending) return this.#pending;
+    if (this.#start === this.#end) this.#start = this.#end = 0;
+    if (this.#buffer.length - this.#end < MIN_READ_ROOM) {
+      const used = this.#end - this.#start;
+      const size = used + MIN_READ_ROOM > this.#buffer.length
+        ? this.#buffer.length * 2
+        : this.#buffer.length;
+      const next = size === this.#buffer.length ? this.#buffer : new Uint8Array(size);
+      next.set(this.#buffer.subarray(this.#start, this.#end), 0);
+      this.#buffer = next;
+      this.#start = 0;
+      this.#end = used;
+    }
+    this.#pending = this.#conn.read(this.#buffer.subarray(this.#end));
+    return this.#pending;
+  }
+}
+
+/** Parses a response head (status line and header lines, without the final blank line). */
+export function parseHead(text: string): ResponseHead {
+  let lineEnd = text.indexOf("\r\n");
+  if (lineEnd < 0) lineEnd = text.length;
+  const statusLine = text.slice(0, lineEnd);
+  const status = Number(statusLine.slice(9, 12));
+  if (
+    !statusLine.startsWith("HTTP/1.") || statusLine.length < 12 || !(status >= 100) ||
+    !(status <= 999) || (statusLine.length > 12 && statusLine[12] !== " ")
+  ) {
+    throw new Error(`bad status line from backend: '${statusLine.slice(0, 60)}'`);
+  }
+  const head: ResponseHead = {
+    status,
+    statusText: statusLine.slice(13),
+    headers: [],
+    contentLength: null,
+    chunked: false,
+    close: statusLine[7] === "0",
+    connection: null,
+  };
+  for (let start = lineEnd + 2; start < text.length;) {
+    let end = text.indexOf("\r\n", start);
+    if (end < 0) end = text.length;
+    const colon = text.indexOf(":", start);
+    if (colon <= start || colon > end) {
+      throw new Error(`bad header line from backend: '${text.slice(start, end).slice(0, 60)}'`);
+    }
+    const name = text.slice(start, colon).toLowerCase();
+    const value = text.slice(colon + 1, end).trim();
+    start = end + 2;
+    switch (name) {
+      case "content-length":
+        if (!/^\d+$/.test(value)) throw new Error(`bad content-length from backend: '${value}'`);
+        head.contentLength = Number(value);
+        continue;
+      case "date":
+        continue;
+      case "transfer-encoding":
+        head.chunked = /(^|,)\s*chunked\s*$/i.test(value);
+        break;
+      case "connection":
+        head.connection = value;
+        if (/(^|,)\s*close\s*(,|$)/i.test(value)) head.close = true;
+        else if (/(^|,)\s*keep-alive\s*(,|$)/i.test(value)) head.close = false;
+        break;
+    }
+    head.headers.push([name, value]);
+  }
+  return head;
+}

@@ -1,0 +1,63 @@
+/**
+ * Keep-alive connections to one backend, reused across requests.
+ *
+ * @module
+ */
+
+import { Http1Connection } from "./http1_connection.ts";
+
+/** Idle connections kept per backend unless told otherwise. */
+export const DEFAULT_MAX_IDLE = 128;
+
+/** A pool of idle HTTP/1.1 connections to one backend. */
+export class ConnectionPool {
+  readonly #idle: Http1Connection[] = [];
+  #closed = false;
+
+  /** Creates an empty pool for `hostname:port`. */
+  constructor(
+    readonly hostname: string,
+    readonly port: number,
+    readonly maxIdle: number = DEFAULT_MAX_IDLE,
+  ) {}
+
+  /** Idle connections now. */
+  get idle(): number {
+    return this.#idle.length;
+  }
+
+  /** An idle connection, or a new one (rejects when the backend cannot be reached). */
+  acquire(): Promise<Http1Connection> {
+    for (let connection = this.#idle.pop(); connection; connection = this.#idle.pop()) {
+      if (!connection.closed) {
+        connection.unpark();
+        return Promise.resolve(connection);
+      }
+    }
+    return Http1Connection.open(this.hostname, this.port);
+  }
+
+  /** Returns a connection after a complete exchange; `reusable` false closes it. */
+  release(connection: Http1Connection, reusable: boolean): void {
+    if (!reusable || this.#closed || connection.closed || this.#idle.length >= this.maxIdle) {
+      connection.close();
+      return;
+    }
+    this.#idle.push(connection);
+    connection.park(() => {
+      const index = this.#idle.indexOf(connection);
+      if (index >= 0) this.#idle.splice(index, 1);
+    });
+  }
+
+  /** Closes the idle connections and every connection released from now on. */
+  close(): void {
+    this.#closed = true;
+    for (const connection of this.#idle.splice(0)) connection.close();
+  }
+
+  /** Closes the idle connections but keeps pooling (after the backend restarted, say). */
+  drain(): void {
+    for (const connection of this.#idle.splice(0)) connection.close();
+  }
+}

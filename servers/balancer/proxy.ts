@@ -1,0 +1,396 @@
+/**
+ * The HTTP reverse proxy: picks a backend, forwards the request over a pooled keep-alive
+ * connection, and streams the response back.
+ *
+ * Failure rules (as nginx's `proxy_next_upstream error` does):
+ * - the backend refuses the connection: it is taken out of rotation at once and the request goes
+ *   to the next healthy backend (nothing was sent, so any method may move);
+ * - the connection breaks after the request was sent, before a response: GET, HEAD, OPTIONS and
+ *   TRACE without a body move to the next backend; other methods get 502 and are not repeated;
+ * - no response head within the timeout: 504;
+ * - no backend left in rotation: 503.
+ *
+ * @module
+ */
+
+import type { Backend } from "./backend.ts";
+import {
+  ConnectionClosedError,
+  type Http1Connection,
+  type ResponseHead,
+} from "./http1_connection.ts";
+import { droppedHeaders, HOP_BY_HOP } from "./hop_headers.ts";
+import type { ConnectionPool } from "./pool.ts";
+import type { Strategy } from "./strategies.ts";
+
+/** Response bodies up to this size (with a `content-length`) are read whole, then sent. */
+export const BUFFER_LIMIT = 256 * 1024;
+/** Largest chunk handed on when streaming a body. */
+const STREAM_CHUNK = 64 * 1024;
+
+/** What the proxy needs. */
+export interface ProxyOptions {
+  /** Backends in configured order. */
+  backends: readonly Backend[];
+  /** One pool per backend, same order. */
+  pools: readonly ConnectionPool[];
+  /** Picks a backend. */
+  strategy: Strategy;
+  /** Time allowed for a backend to send its response head, ms. */
+  timeoutMs: number;
+  /** Called with one line per proxied request (`--log`). */
+  log?: (line: string) => void;
+  /** Answers `GET /lb/stats`. */
+  stats: () => unknown;
+}
+
+type Failure = "connect" | "no-response" | "timeout" | "broken";
+
+const encoder = new TextEncoder();
+const REPEATABLE = new Set(["GET", "HEAD", "OPTIONS", "TRACE"]);
+const SKIPPED_REQUEST_HEADERS = new Set([
+  "host",
+  "content-length",
+  "expect",
+  "x-forwarded-for",
+  "x-forwarded-proto",
+  "x-forwarded-host",
+]);
+
+/** The proxy: a `Deno.serve` handler and a way to stop its timers. */
+export interface Proxy {
+  /** Answers one request. */
+  handle(request: Request, info: Deno.ServeHandlerInfo<Deno.NetAddr>): Promise<Response>;
+  /** Stops the timeout sweep (call after the server has stopped). */
+  close(): void;
+}
+
+/** One exchange waiting for a response head, watched by the timeout sweep. */
+interface Waiting {
+  connection: Http1Connection;
+  deadline: number;
+  timedOut: boolean;
+}
+
+/** Creates the proxy. */
+export function createProxy(options: ProxyOptions): Proxy {
+  const { backends, pools, strategy, timeoutMs, log } = options;
+  const poolOf = new Map(backends.map((backend, i) => [backend, pools[i]!]));
+  const waiting = new Set<Waiting>();
+  const sweepMs = Math.max(5, Math.min(1000, Math.floor(timeoutMs / 4)));
+  let sweeper: ReturnType<typeof setInterval> | undefined;
+
+  /** Closes the connections whose deadline passed; one timer for all requests. */
+  const sweep = () => {
+    const now = Date.now();
+    for (const entry of waiting) {
+      if (entry.deadline <= now) {
+        entry.timedOut = true;
+        waiting.delete(entry);
+        entry.connection.close();
+      }
+    }
+    if (waiting.size === 0) {
+      clearInterval(sweeper);
+      sweeper = undefined;
+    }
+  };
+  const watch = (connection: Http1Connection): Waiting => {
+    const entry = { connection, deadline: Date.now() + timeoutMs, timedOut: false };
+    waiting.add(entry);
+    sweeper ??= setInterval(sweep, sweepMs);
+    return entry;
+  };
+
+  /** One attempt on one backend: a Response, or why there is none. */
+  async function forward(
+    request: Request,
+    backend: Backend,
+    head: Uint8Array,
+    body: ReadableStream<Uint8Array> | null,
+    chunked: boolean,
+  ): Promise<Response | Failure> {
+    const pool = poolOf.get(backend)!;
+    backend.requests++;
+    backend.inFlight++;
+    let connection: Http1Connection;
+    try {
+      connection = await pool.acquire();
+    } catch {
+      backend.inFlight--;
+      backend.markDown();
+      pool.drain();
+      return "connect";
+    }
+    const timer = watch(connection);
+    let bodyDone = true;
+    let response: ResponseHead;
+    try {
+      if (body !== null) {
+        bodyDone = false;
+        await connection.write(head);
+        writeBody(connection, body, chunked).then(() => bodyDone = true, () => connection.close());
+        response = await connection.readHead();
+      } else {
+        response = await connection.exchange(head);
+      }
+    } catch (error) {
+      waiting.delete(timer);
+      connection.close();
+      backend.inFlight--;
+      backend.failures++;
+      if (timer.timedOut) return "timeout";
+      return error instanceof ConnectionClosedError || isConnectionError(error)
+        ? "no-response"
+        : "broken";
+    }
+
+    const method = request.method;
+    const headers = responseHeaders(response, backend.label);
+    let settled = false;
+    const finish = (reusable: boolean) => {
+      if (settled) return;
+      settled = true;
+      waiting.delete(timer);
+      backend.inFlight--;
+      pool.release(connection, reusable && bodyDone && !response.close);
+    };
+    const init = { status: response.status, headers };
+    const status = response.status;
+    if (method === "HEAD" || status === 204 || status === 304 || status === 101) {
+      finish(status !== 101);
+      if (response.contentLength !== null && method === "HEAD") {
+        headers.push(["content-length", String(response.contentLength)]);
+      }
+      return new Response(null, init);
+    }
+    if (
+      !response.chunked && response.contentLength !== null &&
+      response.contentLength <= BUFFER_LIMIT
+    ) {
+      try {
+        const bytes = await connection.readExactly(response.contentLength);
+        finish(true);
+        return new Response(bytes, init);
+      } catch {
+        finish(false);
+        backend.failures++;
+        return timer.timedOut
+          ? plain(504, `backend ${backend.label} did not finish its response in ${timeoutMs} ms\n`)
+          : plain(502, `backend ${backend.label} closed the connection mid-response\n`);
+      }
+    }
+    waiting.delete(timer);
+    if (response.contentLength !== null && !response.chunked) {
+      headers.push(["content-length", String(response.contentLength)]);
+    }
+    return new Response(bodyStream(connection, response, finish), init);
+  }
+
+  async function handle(
+    request: Request,
+    info: Deno.ServeHandlerInfo<Deno.NetAddr>,
+  ): Promise<Response> {
+    const url = request.url;
+    const target = url.slice(url.indexOf("/", url.indexOf("//") + 2));
+    const method = request.method;
+    if (target === "/lb/stats" && method === "GET") return Response.json(options.stats());
+    const client = info.remoteAddr;
+    const { text, hasBody, chunked } = requestHead(request, target, client.hostname);
+    const body = hasBody ? request.body : null;
+    const repeatable = body === null && REPEATABLE.has(method);
+    let tried: Set<Backend> | undefined;
+    let sent = false;
+    for (;;) {
+      const backend = strategy(backends, tried);
+      if (!backend) return noBackendLeft(backends, sent);
+      (tried ??= new Set()).add(backend);
+      log?.(
+        `request from ${client.hostname}:${client.port} ${method} ${target} -> ${backend.label}`,
+      );
+      const head = encoder.encode(`${text}host: ${backend.label}\r\n\r\n`);
+      const result = await forward(request, backend, head, body, chunked);
+      if (result instanceof Response) return result;
+      if (result === "timeout") {
+        return plain(504, `backend ${backend.label} sent no response within ${timeoutMs} ms\n`);
+      }
+      if (result === "connect") continue;
+      sent = true;
+      if (result === "no-response" && repeatable) continue;
+      return plain(
+        502,
+        `backend ${backend.label} closed the connection without a response` +
+          (repeatable ? "\n" : `; ${method} is not repeated on another backend\n`),
+      );
+    }
+  }
+
+  return {
+    handle,
+    close() {
+      clearInterval(sweeper);
+      sweeper = undefined;
+      waiting.clear();
+    },
+  };
+}
+
+function noBackendLeft(backends: readonly Backend[], sent: boolean): Response {
+  if (!sent || backends.every((backend) => !backend.healthy)) {
+    return plain(
+      503,
+      `no backend available: all ${backends.length} backends are down ` +
+        `(${backends.map((backend) => backend.label).join(", ")}); start them or wait for ` +
+        "the health checks to bring them back\n",
+    );
+  }
+  return plain(502, "every backend tried closed the connection without a response\n");
+}
+
+function plain(status: number, body: string): Response {
+  return new Response(body, { status, headers: { "content-type": "text/plain; charset=utf-8" } });
+}
+
+/**
+ * The request head without the Host line and final blank line: request line, end-to-end headers,
+ * `x-forwarded-*`, and the body framing. A request with neither `content-length` nor
+ * `transfer-encoding` has no body (RFC 9112 section 6.3).
+ */
+function requestHead(
+  request: Request,
+  target: string,
+  clientAddress: string,
+): { text: string; hasBody: boolean; chunked: boolean } {
+  let text = `${request.method} ${target} HTTP/1.1\r\n`;
+  let connection: string | null = null;
+  let forwardedFor: string | null = null;
+  let host: string | null = null;
+  let length: string | null = null;
+  let encoding: string | null = null;
+  const kept: [string, string][] = [];
+  for (const pair of request.headers) {
+    const name = pair[0];
+    switch (name) {
+      case "connection":
+        connection = pair[1];
+        break;
+      case "x-forwarded-for":
+        forwardedFor = pair[1];
+        break;
+      case "host":
+        host = pair[1];
+        break;
+      case "content-length":
+        length = pair[1];
+        break;
+      case "transfer-encoding":
+        encoding = pair[1];
+        break;
+      default:
+        if (!HOP_BY_HOP.has(name) && !SKIPPED_REQUEST_HEADERS.has(name)) kept.push(pair);
+    }
+  }
+  const dropped = connection === null ? null : droppedHeaders(connection);
+  for (const [name, value] of kept) {
+    if (dropped === null || !dropped.has(name)) text += `${name}: ${value}\r\n`;
+  }
+  text += `x-forwarded-for: ${forwardedFor ? `${forwardedFor}, ` : ""}${clientAddress}\r\n` +
+    "x-forwarded-proto: http\r\n";
+  if (host !== null) text += `x-forwarded-host: ${host}\r\n`;
+  const sized = length !== null && /^\d+$/.test(length);
+  const hasBody = (sized && length !== "0") || encoding !== null;
+  if (sized) text += `content-length: ${length}\r\n`;
+  else if (hasBody) text += "transfer-encoding: chunked\r\n";
+  return { text, hasBody, chunked: hasBody && !sized };
+}
+
+/** Response headers to send on: end-to-end ones from the backend, and `x-backend`. */
+function responseHeaders(head: ResponseHead, label: string): [string, string][] {
+  const dropped = droppedHeaders(head.connection);
+  const out: [string, string][] = [];
+  for (const pair of head.headers) {
+    if (!dropped.has(pair[0])) out.push(pair);
+  }
+  out.push(["x-backend", label]);
+  return out;
+}
+
+/** Streams a response body from the backend, chunked or sized or up to the close. */
+function bodyStream(
+  connection: Http1Connection,
+  head: ResponseHead,
+  finish: (reusable: boolean) => void,
+): ReadableStream<Uint8Array> {
+  let remaining = head.chunked ? 0 : head.contentLength ?? Infinity;
+  let chunksDone = false;
+  const next = async (): Promise<Uint8Array | null> => {
+    if (head.chunked) {
+      if (chunksDone) return null;
+      if (remaining === 0) {
+        const sizeLine = await connection.readLine();
+        const size = parseInt(sizeLine, 16);
+        if (!Number.isFinite(size) || size < 0) throw new Error("bad chunk size from backend");
+        if (size === 0) {
+          while ((await connection.readLine()) !== "") { /* trailers are dropped */ }
+          chunksDone = true;
+          return null;
+        }
+        remaining = size;
+      }
+      const chunk = await connection.readSome(Math.min(remaining, STREAM_CHUNK));
+      if (chunk === null) throw new ConnectionClosedError("backend closed mid-chunk");
+      remaining -= chunk.length;
+      if (remaining === 0 && (await connection.readLine()) !== "") {
+        throw new Error("bad chunk end from backend");
+      }
+      return chunk;
+    }
+    if (remaining === 0) return null;
+    const chunk = await connection.readSome(Math.min(remaining, STREAM_CHUNK));
+    if (chunk === null) {
+      if (remaining === Infinity) return null;
+      throw new ConnectionClosedError("backend closed mid-body");
+    }
+    remaining -= chunk.length;
+    return chunk;
+  };
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      try {
+        const chunk = await next();
+        if (chunk) return controller.enqueue(chunk);
+        finish(head.contentLength !== null || head.chunked);
+        controller.close();
+      } catch (error) {
+        finish(false);
+        controller.error(error);
+      }
+    },
+    cancel() {
+      finish(false);
+    },
+  });
+}
+
+/** Streams a request body to the backend, as is or in chunked coding. */
+async function writeBody(
+  connection: Http1Connection,
+  body: ReadableStream<Uint8Array>,
+  chunked: boolean,
+): Promise<void> {
+  for await (const chunk of body) {
+    if (chunk.length === 0) continue;
+    if (chunked) await connection.write(encoder.encode(`${chunk.length.toString(16)}\r\n`));
+    await connection.write(chunk);
+    if (chunked) await connection.write(encoder.encode("\r\n"));
+  }
+  if (chunked) await connection.write(encoder.encode("0\r\n\r\n"));
+}
+
+function isConnectionError(error: unknown): boolean {
+  return error instanceof Deno.errors.ConnectionReset ||
+    error instanceof Deno.errors.BrokenPipe ||
+    error instanceof Deno.errors.ConnectionAborted ||
+    error instanceof Deno.errors.BadResource ||
+    error instanceof Deno.errors.Interrupted;
+}

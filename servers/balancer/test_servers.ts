@@ -1,0 +1,155 @@
+/**
+ * Small real servers for the balancer's tests: an echo backend, a backend that closes every
+ * connection after reading a request, one that never answers, and a raw HTTP client.
+ *
+ * @module
+ */
+
+/** A test server with its base URL. */
+export interface TestServer {
+  /** `http://127.0.0.1:PORT` */
+  url: string;
+  /** Bound port. */
+  port: number;
+  /** Requests (or connections) it has received. */
+  count(): number;
+  /** Stops it and closes every connection. */
+  close(): Promise<void>;
+}
+
+/** What the echo backend answers: the request as it arrived. */
+export interface Echo {
+  /** Server name given at start. */
+  name: string;
+  /** Method. */
+  method: string;
+  /** Path and query. */
+  target: string;
+  /** Request headers, names lower case. */
+  headers: Record<string, string>;
+  /** Request body as text. */
+  body: string;
+}
+
+/** Starts a `Deno.serve` backend that answers every request with an {@link Echo} JSON body. */
+export function startEchoBackend(name: string): TestServer {
+  let count = 0;
+  const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, async (req) => {
+    const url = new URL(req.url);
+    if (url.pathname === "/health") return new Response("ok\n");
+    count++;
+    const echo: Echo = {
+      name,
+      method: req.method,
+      target: url.pathname + url.search,
+      headers: Object.fromEntries(req.headers),
+      body: await req.text(),
+    };
+    return Response.json(echo, { headers: { "x-echo": name } });
+  });
+  return {
+    url: `http://127.0.0.1:${server.addr.port}`,
+    port: server.addr.port,
+    count: () => count,
+    close: () => server.shutdown(),
+  };
+}
+
+/**
+ * Starts a raw TCP backend: for every connection it reads one request (head and a
+ * `content-length` body), counts it, then writes `reply` (if any) and closes, or with `reply`
+ * null keeps the connection open without answering until closed.
+ */
+export function startRawBackend(reply: string | null | "close"): TestServer {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const open = new Set<Deno.Conn>();
+  const tasks = new Set<Promise<void>>();
+  let count = 0;
+  const accepting = (async () => {
+    for (;;) {
+      let conn: Deno.Conn;
+      try {
+        conn = await listener.accept();
+      } catch {
+        return;
+      }
+      open.add(conn);
+      const task = (async () => {
+        try {
+          await readRequest(conn);
+          count++;
+          if (reply === null) {
+            await conn.read(new Uint8Array(1024));
+            return;
+          }
+          if (reply !== "close") await conn.write(new TextEncoder().encode(reply));
+        } catch {
+          /* the peer went away */
+        } finally {
+          open.delete(conn);
+          try {
+            conn.close();
+          } catch { /* closed already */ }
+        }
+      })();
+      tasks.add(task);
+      task.finally(() => tasks.delete(task));
+    }
+  })();
+  const port = (listener.addr as Deno.NetAddr).port;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    port,
+    count: () => count,
+    async close() {
+      listener.close();
+      await accepting;
+      for (const conn of open) {
+        try {
+          conn.close();
+        } catch { /* closed already */ }
+      }
+      await Promise.all([...tasks]);
+    },
+  };
+}
+
+async function readRequest(conn: Deno.Conn): Promise<string> {
+  const buffer = new Uint8Array(64 * 1024);
+  let length = 0;
+  for (;;) {
+    const text = new TextDecoder().decode(buffer.subarray(0, length));
+    const end = text.indexOf("\r\n\r\n");
+    const bodyBytes = Number(/\r\ncontent-length: *(\d+)/i.exec(text)?.[1] ?? 0);
+    if (end >= 0 && length >= end + 4 + bodyBytes) return text;
+    const n = await conn.read(buffer.subarray(length));
+    if (n === null) return text;
+    length += n;
+  }
+}
+
+/** A free loopback port with nothing listening on it (connections are refused). */
+export function closedPort(): number {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = listener.addr.port;
+  listener.close();
+  return port;
+}
+
+/** Sends `request` as raw bytes on a new connection and returns everything read until close. */
+export async function rawExchange(port: number, request: string): Promise<string> {
+  const conn = await Deno.connect({ hostname: "127.0.0.1", port });
+  try {
+    await conn.write(new TextEncoder().encode(request));
+    const chunks: Uint8Array<ArrayBuffer>[] = [];
+    const buffer = new Uint8Array(16 * 1024);
+    for (;;) {
+      const n = await conn.read(buffer);
+      if (n === null) break;
+      chunks.push(buffer.slice(0, n));
+    }
+    return new TextDecoder().decode(await new Blob(chunks).arrayBuffer());
+  } finally {
+    conn.close();
+  }
+}
