@@ -1,0 +1,117 @@
+/**
+ * Which load generators are installed, and choosing one: by name, or the first in an order of
+ * preference (oha > wrk > ab > autocannon) that is installed and can run the spec.
+ *
+ * @module
+ */
+
+import { createAbGenerator } from "./ab.ts";
+import { createAutocannonGenerator } from "./autocannon.ts";
+import { createOhaGenerator } from "./oha.ts";
+import { type GeneratorName, type LoadGenerator, LoadGenError, type RunSpec } from "./types.ts";
+import { RunSpecError, validateSpec } from "./validate.ts";
+import { createWrkGenerator } from "./wrk.ts";
+
+/** Every supported generator, in the default order of preference. */
+export const GENERATOR_NAMES: readonly GeneratorName[] = ["oha", "wrk", "ab", "autocannon"];
+
+/** How to install each generator. */
+export const INSTALL_HINTS: Readonly<Record<GeneratorName, string>> = {
+  oha: "cargo install oha, brew install oha, or a release binary from " +
+    "https://github.com/hatoo/oha/releases",
+  wrk: "apt-get install wrk (Debian/Ubuntu) or brew install wrk",
+  ab: "apt-get install apache2-utils (Debian/Ubuntu) or brew install httpd (macOS ships ab)",
+  autocannon: "nothing but Deno: it runs from npm (the registry must be reachable once)",
+};
+
+/** One generator's install state. */
+export interface GeneratorInfo {
+  /** Tool name. */
+  name: GeneratorName;
+  /** Whether it answered a version query. */
+  installed: boolean;
+  /** Its version, or null when not installed. */
+  version: string | null;
+}
+
+/** A set of adapters by name. */
+export type GeneratorSet = Readonly<Record<GeneratorName, LoadGenerator>>;
+
+/** Creates the four adapters with their default commands. */
+export function createGeneratorSet(): GeneratorSet {
+  return {
+    oha: createOhaGenerator(),
+    wrk: createWrkGenerator(),
+    ab: createAbGenerator(),
+    autocannon: createAutocannonGenerator(),
+  };
+}
+
+/** Lists every generator of `set` with its install state, in the default order. */
+export async function detectGenerators(set: GeneratorSet): Promise<GeneratorInfo[]> {
+  return await Promise.all(GENERATOR_NAMES.map(async (name) => {
+    const version = await set[name].version();
+    return { name, installed: version !== null, version };
+  }));
+}
+
+/** Throws a {@link RunSpecError} unless `name` is a supported generator. */
+export function checkGeneratorName(name: string): GeneratorName {
+  if (!(GENERATOR_NAMES as readonly string[]).includes(name)) {
+    throw new RunSpecError(
+      `unknown load generator '${name}': use one of ${GENERATOR_NAMES.join(", ")}`,
+    );
+  }
+  return name as GeneratorName;
+}
+
+/**
+ * Returns the adapter for `name` when it is installed. Otherwise throws one
+ * {@link LoadGenError}: which tool, how to install it, and which generators are present.
+ */
+export async function requireGenerator(
+  set: GeneratorSet,
+  name: GeneratorName,
+): Promise<LoadGenerator> {
+  checkGeneratorName(name);
+  const generator = set[name];
+  if ((await generator.version()) !== null) return generator;
+  const present = (await detectGenerators(set)).filter((info) => info.installed);
+  const others = present.length
+    ? present.map((info) => `${info.name} ${info.version}`).join(", ")
+    : "none";
+  throw new LoadGenError(
+    `load generator ${name} is not installed: install it with ${INSTALL_HINTS[name]}; ` +
+      `installed here: ${others}`,
+  );
+}
+
+/**
+ * Picks the first generator in `prefer` (default {@link GENERATOR_NAMES}) that is installed and
+ * can run `spec`. A spec that no tool could run throws its {@link RunSpecError} at once; when
+ * no installed tool fits, the {@link LoadGenError} lists each candidate's reason.
+ */
+export async function pickGenerator(
+  set: GeneratorSet,
+  spec: RunSpec,
+  prefer: readonly GeneratorName[] = GENERATOR_NAMES,
+): Promise<LoadGenerator> {
+  validateSpec(spec);
+  if (prefer.length === 0) throw new RunSpecError("prefer is empty: name at least one generator");
+  const reasons: string[] = [];
+  for (const name of prefer) {
+    const generator = set[checkGeneratorName(name)];
+    if ((await generator.version()) === null) {
+      reasons.push(`${name}: not installed (${INSTALL_HINTS[name]})`);
+      continue;
+    }
+    try {
+      validateSpec(spec, name);
+      return generator;
+    } catch (error) {
+      if (!(error instanceof RunSpecError)) throw error;
+      reasons.push(`${name}: ${error.message}`);
+    }
+  }
+  throw new LoadGenError(`no load generator can run this spec; ${reasons.join("; ")}`);
+}
