@@ -8,11 +8,17 @@
  * print to the console, so lab code can be run and tested without Jupyter.
  *
  * ```ts
- * import { log, md, show, table } from "../lib/notebook.ts";
+ * import { log, md, progressDisplay, show, startFresh, table } from "../lib/notebook.ts";
+ * const server = await startFresh("async", () => startAsync({ port: 0 })); // re-run safe
  * await md`## Results for ${runs} runs`;
  * await table(df);
  * await show(chart);
+ * const progress = new Progress(total, { render: progressDisplay() }); // lib/progress.ts
  * ```
+ *
+ * Rules for notebook cells: await every helper; never end a cell with a bare `console.log` (use
+ * {@link log}); a cell that calls a helper must show something, or carry the comment
+ * `// lab: output optional` (the lab fails a notebook whose cell lost its output).
  *
  * @module
  */

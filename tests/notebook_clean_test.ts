@@ -1,0 +1,36 @@
+/**
+ * The notebooks under `notebooks/` are committed runnable and clean: Deno kernel, no outputs
+ * left from a run (`deno task lab` writes executed copies to `reports/`), and the helpers of
+ * lib/notebook.ts imported where cells show things.
+ */
+
+import { deepStrictEqual as assertEquals, ok as assert } from "node:assert/strict";
+import { basename } from "node:path";
+import { listNotebooks } from "../lib/lab.ts";
+import { cellSource, expectsOutput, readNotebook } from "../lib/notebook_check.ts";
+import { repoPath } from "../lib/notebook.ts";
+
+const notebooks = await listNotebooks(repoPath("notebooks"));
+
+for (const path of notebooks) {
+  Deno.test(`${basename(path)} is committed clean, on the Deno kernel`, async () => {
+    const notebook = await readNotebook(path);
+    const kernel = (notebook.metadata.kernelspec as { name?: string } | undefined)?.name;
+    assertEquals(kernel, "deno", `${path}: set the notebook's kernel to Deno`);
+    const code = notebook.cells.filter((cell) => cell.cell_type === "code");
+    const withOutputs = code.flatMap((cell, i) => (cell.outputs ?? []).length > 0 ? [i + 1] : []);
+    assertEquals(
+      withOutputs,
+      [],
+      `${path}: code cells ${withOutputs.join(", ")} keep outputs: clear them ` +
+        "(Jupyter: Edit > Clear All Outputs) before committing",
+    );
+    const sources = code.map(cellSource);
+    if (sources.some(expectsOutput)) {
+      assert(
+        sources.some((source) => source.includes("lib/notebook.ts")),
+        `${path}: import the output helpers from ../lib/notebook.ts so no output is lost`,
+      );
+    }
+  });
+}
