@@ -89,6 +89,11 @@ export async function executeNotebook(
   await Deno.mkdir(outDir, { recursive: true });
   const name = basename(source).replace(/\.ipynb$/, "");
   const executed = join(outDir, `${name}.ipynb`);
+  if (executed === source) {
+    throw new Error(
+      `the executed copy would overwrite ${displayPath(source)}: pick another outDir`,
+    );
+  }
   const env: Record<string, string> = {
     PYDEVD_DISABLE_FILE_VALIDATION: "1",
     NO_COLOR: "1",

@@ -1,5 +1,5 @@
 import { deepStrictEqual as assertEquals, ok as assert } from "node:assert/strict";
-import { describeFailure, listNotebooks } from "./lab.ts";
+import { describeFailure, executeNotebook, listNotebooks } from "./lab.ts";
 
 const CELL = 'const n = 1;\nif (n < 2) throw new Error("too few");';
 
@@ -54,6 +54,19 @@ Deno.test("listNotebooks() sorts, and selects by name, prefix or path", async ()
       `${dir}/01_a.ipynb`,
     ]);
     assertEquals(await listNotebooks(`${dir}/absent`), []);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("executeNotebook() refuses to overwrite the notebook it runs", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    await Deno.writeTextFile(`${dir}/a.ipynb`, `{"cells": [], "metadata": {}}`);
+    const message = await executeNotebook(`${dir}/a.ipynb`, { outDir: dir })
+      .then(() => "", (e) => e.message);
+    assert(message.includes("would overwrite"), message);
+    assert(message.includes("pick another outDir"), message);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
