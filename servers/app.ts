@@ -191,24 +191,25 @@ export function createApp(options: AppOptions): App {
 
 /**
  * Splits a request URL (`http://host:port/path?query`) into its path, still percent-encoded and
- * not normalized, and its query, without the cost of a full URL parse.
+ * not normalized, and its query, without the cost of a full URL parse. A server never receives
+ * a fragment, so `#` is not looked for.
  */
 export function splitTarget(url: string): [path: string, query: string] {
   const scheme = url.indexOf("://");
   const slash = url.indexOf("/", scheme < 0 ? 0 : scheme + 3);
   if (slash < 0) return ["/", ""];
-  const hash = url.indexOf("#", slash);
-  const stop = hash < 0 ? url.length : hash;
   const question = url.indexOf("?", slash);
-  if (question < 0 || question > stop) return [url.slice(slash, stop), ""];
-  return [url.slice(slash, question), url.slice(question + 1, stop)];
+  if (question < 0) return [url.slice(slash), ""];
+  return [url.slice(slash, question), url.slice(question + 1)];
 }
 
-const TEXT_HEADERS: HeadersInit = { "content-type": "text/plain; charset=utf-8" };
+/** Content type of every text answer: the one a string body gets by default. */
+export const TEXT_CONTENT_TYPE = "text/plain;charset=UTF-8";
 const OCTET_STREAM: HeadersInit = { "content-type": "application/octet-stream" };
 
+/** A text answer. A string body gets its content type by default, at no cost per request. */
 function text(status: number, body: string): Response {
-  return new Response(body, { status, headers: TEXT_HEADERS });
+  return status === 200 ? new Response(body) : new Response(body, { status });
 }
 
 function internalError(error: unknown): Response {

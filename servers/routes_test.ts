@@ -1,12 +1,12 @@
 import assert from "node:assert/strict";
-import { DEFAULT_WWW_ROOT } from "./app.ts";
+import { DEFAULT_WWW_ROOT, TEXT_CONTENT_TYPE } from "./app.ts";
 import { fetchAll, readStats } from "./testing/http.ts";
 import { TEST_SIZES, testEachModel } from "./testing/models.ts";
 
 const PAGE = await Deno.readFile(`${DEFAULT_WWW_ROOT}/page.html`);
 const LOGO = await Deno.readFile(`${DEFAULT_WWW_ROOT}/logo.png`);
 const STYLE = await Deno.readFile(`${DEFAULT_WWW_ROOT}/style.css`);
-const TEXT = "text/plain; charset=utf-8";
+const TEXT = TEXT_CONTENT_TYPE;
 
 testEachModel(
   "answers every route with the right status, type, length and body",
