@@ -3,7 +3,7 @@
  * the same four async backends, measured with the same wrk run shape, alternating in rounds.
  *
  * `deno task bench:balancer [--rounds 3] [--duration 5] [--connections 50] [--path /]
- * [--mode http|tcp] [--pin split|none]`
+ * [--mode http|tcp] [--workers N] [--pin split|none]`
  *
  * Pinning (`--pin split`, the default when taskset exists): wrk on CPU 1, the proxy under test
  * (nginx or ours) on CPU 0, backends on both. The same layout is used for both proxies.
@@ -38,6 +38,7 @@ const { values } = (() => {
         connections: { type: "string", default: "50" },
         path: { type: "string", default: "/" },
         mode: { type: "string", default: "http" },
+        workers: { type: "string", default: "1" },
         pin: { type: "string", default: hasTaskset() ? "split" : "none" },
         help: { type: "boolean", short: "h" },
       },
@@ -49,7 +50,7 @@ const { values } = (() => {
 if (values.help) {
   console.log(
     "Usage: deno task bench:balancer [--rounds N] [--duration S] [--connections C] [--path P]\n" +
-      "       [--mode http|tcp] [--pin split|none]",
+      "       [--mode http|tcp] [--workers N] [--pin split|none]",
   );
   Deno.exit(0);
 }
@@ -57,6 +58,7 @@ const rounds = wholeNumber("rounds", values.rounds, 1, 50);
 const durationS = wholeNumber("duration", values.duration, 1, 600);
 const connections = wholeNumber("connections", values.connections, 1, 10_000);
 const mode = values.mode;
+const workers = wholeNumber("workers", values.workers, 1, 16);
 if (mode !== "http" && mode !== "tcp") fail(`--mode must be http or tcp, got '${mode}'`);
 if (values.pin !== "split" && values.pin !== "none") {
   fail(`--pin must be split or none, got '${values.pin}'`);
@@ -191,13 +193,20 @@ try {
   const balancer = await launchScript(new URL("../servers/balancer.ts", import.meta.url).href, {
     name: "bench-balancer",
     pin: proxyCpu,
-    args: ["--backends", backendTargets.map((b) => b.url).join(","), "--mode", mode],
+    args: [
+      "--backends",
+      backendTargets.map((b) => b.url).join(","),
+      "--mode",
+      mode,
+      "--workers",
+      String(workers),
+    ],
   });
   const nginx = await startNginx(backendTargets);
   try {
     console.log(
       `balancer bench: ${BACKENDS} async backends, wrk -t1 -c${connections} -d${durationS}s ` +
-        `${values.path}, ${mode} mode, ${rounds} rounds, pinning ${
+        `${values.path}, ${mode} mode, ${workers} balancer worker(s), ${rounds} rounds, pinning ${
           split ? "wrk on CPU 1, proxy on CPU 0" : "none"
         }`,
     );

@@ -66,6 +66,13 @@ export interface BalancerOptions extends ListenOptions {
   timeoutMs?: number;
   /** Share the port with other processes listening with the same flag (Linux SO_REUSEPORT). */
   reusePort?: boolean;
+  /**
+   * Event loops serving the port (HTTP mode): 1 (default) or more, each in its own Web Worker
+   * sharing the port through SO_REUSEPORT. Every worker keeps its own rotation, counters and
+   * health view, so round robin is exact per worker and `/lb/stats` shows the worker that
+   * answered; {@link BalancerHandle.stats} shows the first.
+   */
+  workers?: number;
 }
 
 /** What `GET /lb/stats` returns. */
@@ -103,6 +110,8 @@ export async function startBalancer(options: BalancerOptions): Promise<BalancerH
     throw new TypeError(`healthIntervalMs must be a whole number >= 0, got ${intervalMs}`);
   }
   const rise = positive(options.healthRise, DEFAULT_HEALTH_RISE, "healthRise");
+  const workers = positive(options.workers, 1, "workers");
+  if (workers > 1 && mode === "http") return await startWorkers(options, workers);
   const log = options.log === true ? (line: string) => console.log(line) : options.log || undefined;
   const strategy = createStrategy(strategyName);
   const hostname = options.hostname ?? DEFAULT_HOSTNAME;
@@ -167,6 +176,57 @@ export async function startBalancer(options: BalancerOptions): Promise<BalancerH
   };
 }
 
+/** Starts the first balancer here and `count - 1` more in Web Workers on the same port. */
+async function startWorkers(options: BalancerOptions, count: number): Promise<BalancerHandle> {
+  const first = await startBalancer({ ...options, workers: 1, reusePort: true });
+  const workers: Worker[] = [];
+  const stopWorkers = () =>
+    Promise.all(workers.map((worker) =>
+      new Promise<void>((resolve) => {
+        worker.onmessage = () => {
+          worker.terminate();
+          resolve();
+        };
+        worker.postMessage("stop");
+      })
+    ));
+  try {
+    for (let i = 1; i < count; i++) {
+      const worker = new Worker(new URL("./balancer/worker.ts", import.meta.url), {
+        type: "module",
+      });
+      workers.push(worker);
+      const log = typeof options.log === "function" ? undefined : options.log;
+      await new Promise<void>((resolve, reject) => {
+        worker.onmessage = (event) => {
+          if (event.data.error) reject(new Error(`balancer worker ${i}: ${event.data.error}`));
+          else resolve();
+        };
+        worker.onerror = (event) => {
+          event.preventDefault();
+          reject(new Error(`balancer worker ${i} failed: ${event.message}`));
+        };
+        worker.postMessage({ start: { ...options, log, port: first.port } });
+      });
+    }
+  } catch (error) {
+    await stopWorkers();
+    await first.shutdown();
+    throw error;
+  }
+  let stopping: Promise<void> | undefined;
+  return {
+    ...first,
+    shutdown() {
+      stopping ??= (async () => {
+        await stopWorkers();
+        await first.shutdown();
+      })();
+      return stopping;
+    },
+  };
+}
+
 function positive(value: number | undefined, fallback: number, name: string): number {
   if (value === undefined) return fallback;
   if (!Number.isInteger(value) || value < 1) {
@@ -181,7 +241,7 @@ if (import.meta.main) {
   await runServerScript({
     name: "balancer",
     defaultPort: BALANCER_PORT,
-    flags: ["backends", "strategy", "mode", "health-interval-ms", "timeout-ms"],
+    flags: ["backends", "strategy", "mode", "health-interval-ms", "timeout-ms", "workers"],
     help: [
       "--backends URLS    comma-separated backend URLs (default " +
       "http://127.0.0.1:9002,...,9005)",
@@ -189,6 +249,7 @@ if (import.meta.main) {
       "--mode MODE        http (balance requests, default) | tcp (forward whole connections)",
       `--health-interval-ms N  time between /health checks (default ${DEFAULT_HEALTH_INTERVAL_MS}; 0 off)`,
       `--timeout-ms N     time a backend has to answer before 504 (default ${DEFAULT_TIMEOUT_MS})`,
+      "--workers N        event loops sharing the port in HTTP mode (default 1)",
       "--log              print one line per request",
     ],
     start: (listen, flags) => {
@@ -221,6 +282,7 @@ if (import.meta.main) {
           3_600_000,
         ),
         timeoutMs: intFlag(flags, "timeout-ms", DEFAULT_TIMEOUT_MS, 1, 3_600_000),
+        workers: intFlag(flags, "workers", 1, 1, 64),
       });
     },
   });

@@ -267,3 +267,21 @@ Deno.test("a backend that does not answer in time gives 504", async () => {
     await silent.close();
   }
 });
+
+Deno.test("two balancer workers share one port and stop cleanly", async () => {
+  const backends = await Promise.all([1, 2].map(() => startAsync({ port: 0 })));
+  const balancer = await startBalancer({
+    port: 0,
+    backends: backends.map((b) => b.url),
+    workers: 2,
+    healthIntervalMs: 0,
+  });
+  try {
+    const results = await Promise.all(Array.from({ length: 20 }, () => get(`${balancer.url}/`)));
+    assertEquals(results.filter((r) => r.status !== 200), []);
+    const labels = new Set(backends.map((b) => label(b.url)));
+    assert(results.every((r) => labels.has(r.backend ?? "")));
+  } finally {
+    await stopAll(balancer, backends);
+  }
+});
