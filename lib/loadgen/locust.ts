@@ -103,7 +103,7 @@ export interface LocustOptions extends RunOptions {
   /** How long the master waits for all workers, seconds. Defaults to 15. */
   expectWorkersTimeoutS?: number;
   /** Private IPv4 addresses besides loopback the run may load (see `locust_target.ts`). */
-  allowHosts?: string[];
+  allowHosts?: readonly string[];
   /** Copy Locust's CSV files and the locustfile here (the run's temp folder is removed). */
   keepFilesIn?: string;
 }
