@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { MODEL_NAMES, MODELS } from "./models.ts";
-import { runModelScript } from "./testing/scripts.ts";
+import { TEST_SIZES } from "./testing/models.ts";
+import { eventually, portFree, runModelScript } from "./testing/scripts.ts";
 
 for (const name of MODEL_NAMES) {
   const model = MODELS[name];
@@ -38,4 +39,43 @@ for (const name of MODEL_NAMES) {
       taken.close();
     }
   });
+
+  for (const signal of ["SIGTERM", "SIGINT"] as const) {
+    Deno.test(`${name} script: prints one listening line and stops cleanly on ${signal}`, async () => {
+      const size = TEST_SIZES[name];
+      const child = new Deno.Command(Deno.execPath(), {
+        args: ["run", "-A", model.scriptPath, "--port", "0", ...(size ? model.sizeArgs(size) : [])],
+        stdin: "null",
+        stdout: "piped",
+        stderr: "piped",
+      }).spawn();
+      const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+      let line = "";
+      try {
+        while (!line.includes("\n")) {
+          const { value, done } = await reader.read();
+          if (done) break;
+          line += value;
+        }
+        const match = new RegExp(
+          `^${name} server listening on http://127\\.0\\.0\\.1:(\\d+) \\(pid ${child.pid}\\)\\n$`,
+        ).exec(line);
+        assert.ok(match, `listening line: ${line}`);
+        const port = Number(match[1]);
+        const health = await fetch(`http://127.0.0.1:${port}/health`);
+        assert.equal(await health.text(), "ok\n");
+        child.kill(signal);
+        const status = await child.status;
+        assert.equal(status.code, 0);
+        assert.ok(await eventually(() => portFree(port), 5_000));
+      } finally {
+        try {
+          child.kill("SIGKILL");
+        } catch { /* already gone */ }
+        await reader.cancel();
+        await child.stderr.cancel();
+        await child.status;
+      }
+    });
+  }
 }
