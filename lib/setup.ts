@@ -11,6 +11,7 @@
  * @module
  */
 
+import { locustVersion } from "./loadgen/locust.ts";
 import { findJupyter, isRoot, runCommand, which } from "./system_tools.ts";
 
 /** How one component stands after setup. */
@@ -182,7 +183,8 @@ const locust: Component = {
   aptPackages: ["python3-locust"],
   fix: "distributed load generation: `sudo apt-get install python3-locust` or " +
     "`python3 -m pip install --user locust`",
-  probe: () => versionOf("locust", ["--version"], /locust (\S+)/),
+  // Debian's python3-locust prints "locust " with no number: read the package version then.
+  probe: () => locustVersion(),
 };
 
 async function ensure(component: Component): Promise<ComponentStatus> {
