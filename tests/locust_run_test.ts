@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { startAsync } from "../servers/async.ts";
 import { runLocust } from "../lib/loadgen/locust.ts";
+import { getGenerator, runLoad } from "../lib/loadgen/mod.ts";
 import { assertNoneLeft, recorder, served } from "./locust_support.ts";
 
 const installed = (await new Deno.Command("sh", { args: ["-c", "command -v locust"] }).output())
@@ -77,5 +78,31 @@ Deno.test({
     assert.equal(result.failures.connect, 40);
     assert.ok(result.warnings.some((w) => w.includes("no request completed")));
     await assertNoneLeft(record.locustfiles);
+  },
+});
+
+Deno.test({
+  name: "locust is reachable by name through runLoad, never picked by preference",
+  ignore,
+  async fn() {
+    const generator = await getGenerator("locust");
+    assert.equal(generator.name, "locust");
+    assert.match((await generator.version()) ?? "", /^\d+\.\d+/);
+    const server = await startAsync({ port: 0 });
+    try {
+      const result = await runLoad(
+        { url: `${server.url}/`, requests: 20, concurrency: 2, keepAlive: true },
+        { generator: "locust", quiet: true },
+      );
+      assert.equal(result.generator, "locust");
+      assert.equal(result.completed, 20);
+      const picked = await runLoad(
+        { url: `${server.url}/`, requests: 20, concurrency: 2, keepAlive: true },
+        { quiet: true },
+      );
+      assert.notEqual(picked.generator, "locust");
+    } finally {
+      await server.shutdown();
+    }
   },
 });

@@ -7,6 +7,7 @@
 
 import { createAbGenerator } from "./ab.ts";
 import { createAutocannonGenerator } from "./autocannon.ts";
+import { createLocustGenerator, LOCUST_INSTALL_HINT } from "./locust.ts";
 import { createOhaGenerator } from "./oha.ts";
 import { type GeneratorName, type LoadGenerator, LoadGenError, type RunSpec } from "./types.ts";
 import { RunSpecError, validateSpec } from "./validate.ts";
@@ -15,6 +16,9 @@ import { createWrkGenerator } from "./wrk.ts";
 /** Every supported generator, in the default order of preference. */
 export const GENERATOR_NAMES: readonly GeneratorName[] = ["oha", "wrk", "ab", "autocannon"];
 
+/** Generators used only when asked for by name (never picked by preference): distributed Locust. */
+export const OPT_IN_GENERATOR_NAMES: readonly GeneratorName[] = ["locust"];
+
 /** How to install each generator. */
 export const INSTALL_HINTS: Readonly<Record<GeneratorName, string>> = {
   oha: "cargo install oha, brew install oha, or a release binary from " +
@@ -22,6 +26,7 @@ export const INSTALL_HINTS: Readonly<Record<GeneratorName, string>> = {
   wrk: "apt-get install wrk (Debian/Ubuntu) or brew install wrk",
   ab: "apt-get install apache2-utils (Debian/Ubuntu) or brew install httpd (macOS ships ab)",
   autocannon: "nothing but Deno: it runs from npm (the registry must be reachable once)",
+  locust: LOCUST_INSTALL_HINT,
 };
 
 /** One generator's install state. */
@@ -44,6 +49,7 @@ export function createGeneratorSet(): GeneratorSet {
     wrk: createWrkGenerator(),
     ab: createAbGenerator(),
     autocannon: createAutocannonGenerator(),
+    locust: createLocustGenerator(),
   };
 }
 
@@ -57,10 +63,9 @@ export async function detectGenerators(set: GeneratorSet): Promise<GeneratorInfo
 
 /** Throws a {@link RunSpecError} unless `name` is a supported generator. */
 export function checkGeneratorName(name: string): GeneratorName {
-  if (!(GENERATOR_NAMES as readonly string[]).includes(name)) {
-    throw new RunSpecError(
-      `unknown load generator '${name}': use one of ${GENERATOR_NAMES.join(", ")}`,
-    );
+  const known = [...GENERATOR_NAMES, ...OPT_IN_GENERATOR_NAMES];
+  if (!(known as string[]).includes(name)) {
+    throw new RunSpecError(`unknown load generator '${name}': use one of ${known.join(", ")}`);
   }
   return name as GeneratorName;
 }

@@ -65,7 +65,7 @@ export const LOCUST_INSTALL_HINT =
   "sudo apt-get install python3-locust (Debian/Ubuntu) or python3 -m pip install --user locust";
 
 /** The name this adapter reports. */
-const LOCUST = "locust" as GeneratorName;
+const LOCUST: GeneratorName = "locust";
 
 /** One worker about to start, as given to {@link LocustOptions.workerCommand}. */
 export interface LocustWorkerLaunch {

@@ -5,7 +5,7 @@
  */
 
 /** Names of the supported load generators. */
-export type GeneratorName = "oha" | "wrk" | "ab" | "autocannon";
+export type GeneratorName = "oha" | "wrk" | "ab" | "autocannon" | "locust";
 
 /** What to run: one load test. Exactly one of `requests` and `durationS` is set. */
 export interface RunSpec {
