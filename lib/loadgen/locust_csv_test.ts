@@ -54,7 +54,14 @@ Deno.test("stats history keeps Aggregated rows, reads N/A as null and adds per-s
   const history = parseLocustHistory(fixture("locust_ok_stats_history.csv"));
   assert.deepStrictEqual(history.length, 6);
   assert.deepStrictEqual(history[0]?.percentiles["50%"], null);
-  assert.deepStrictEqual(history.map((point) => point.totalRequests), [0, 0, 2000, 2000, 2000, 2000]);
+  assert.deepStrictEqual(history.map((point) => point.totalRequests), [
+    0,
+    0,
+    2000,
+    2000,
+    2000,
+    2000,
+  ]);
   assert.deepStrictEqual(history.map((point) => point.requests), [0, 0, 2000, 0, 0, 0]);
   assert.deepStrictEqual(history[2]?.users, 10);
   assert.deepStrictEqual(history.reduce((sum, point) => sum + point.requests, 0), 2000);
