@@ -393,3 +393,68 @@ export function writeChart(element: Element, path: string): void {
     throw new Error(`writeChart: '${path}' must end in .svg or .html`);
   }
 }
+
+/** A moment marked on a {@link backendTimelineChart}, e.g. "backend 2 stopped". */
+export interface TimelineEvent {
+  /** Seconds since the recording started. */
+  timeS: number;
+  /** What happened. */
+  label: string;
+}
+
+/** Options of {@link backendTimelineChart}. */
+export interface TimelineChartOptions extends ChartOptions {
+  /** Moments drawn as dashed vertical lines with their label. */
+  events?: readonly TimelineEvent[];
+}
+
+/**
+ * Requests per second each backend of a balancer received over time: one line per backend,
+ * events (a backend stopped, restarted) as labelled dashed lines. Takes rows with `timeS`,
+ * `backend` and `requestsPerSec`, as `timelineRows` in `lib/balancer_timeline.ts` makes them.
+ */
+export function backendTimelineChart(
+  rows: pl.DataFrame | readonly object[],
+  options: TimelineChartOptions = {},
+): SVGSVGElement {
+  const points = rowsOf(rows);
+  const missing = ["timeS", "backend", "requestsPerSec"].filter((field) =>
+    points[0] !== undefined && !(field in points[0])
+  );
+  if (missing.length > 0) {
+    throw new Error(
+      `backendTimelineChart: rows lack ${missing.join(", ")}; pass timelineRows() output`,
+    );
+  }
+  if (points.length === 0) {
+    throw new Error(
+      "backendTimelineChart: no samples; record the balancer's /lb/stats during a run first",
+    );
+  }
+  const events = [...options.events ?? []];
+  return standalone(
+    plot({
+      width: options.width ?? 720,
+      height: options.height ?? 320,
+      marginLeft: 60,
+      marginTop: 28,
+      x: { label: "time since the run started, s" },
+      y: { label: "requests per second sent", grid: true, zero: true },
+      color: { type: "ordinal", domain: targetsOf(points, "backend"), scheme: "observable10" },
+      marks: [
+        Plot.ruleX(events, { x: "timeS", stroke: "#888", strokeDasharray: "4,3" }),
+        Plot.text(events, {
+          x: "timeS",
+          text: "label",
+          frameAnchor: "top",
+          textAnchor: "start",
+          dx: 4,
+          dy: -14,
+        }),
+        Plot.line(points, { x: "timeS", y: "requestsPerSec", stroke: "backend", sort: "timeS" }),
+        Plot.ruleY([0]),
+      ],
+    }),
+    options.title ?? "Requests per second per backend over time",
+  );
+}

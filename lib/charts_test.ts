@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import {
+  backendTimelineChart,
   latencyChart,
   latencyDistributionChart,
   OURS_LABEL,
@@ -134,4 +135,27 @@ Deno.test("toSvg and writeChart give files a real XML parser accepts", async () 
   } finally {
     Deno.removeSync(dir, { recursive: true });
   }
+});
+
+Deno.test("backendTimelineChart: a line per backend, events as labelled rules, clear errors", () => {
+  const rows = [0.1, 0.2, 0.3, 0.4].flatMap((timeS, i) =>
+    ["127.0.0.1:9002", "127.0.0.1:9003"].map((backend, b) => ({
+      timeS,
+      backend,
+      requestsPerSec: b === 1 && i >= 2 ? 0 : 100,
+    }))
+  );
+  const svg = backendTimelineChart(rows, {
+    events: [{ timeS: 0.25, label: "9003 stopped" }],
+    title: "failover",
+  });
+  assert.equal(svg.tagName.toLowerCase(), "svg");
+  assert.deepEqual(legendOf(svg).map((e) => e.label), ["127.0.0.1:9002", "127.0.0.1:9003"]);
+  assert.equal(svg.querySelectorAll('g[aria-label="line"] path').length, 2);
+  assert.ok(texts(svg, "text").includes("9003 stopped"));
+  assert.ok(texts(svg, "text").includes("failover"));
+  // the event rule plus the zero line
+  assert.equal(svg.querySelectorAll('g[aria-label="rule"] line').length, 2);
+  assert.throws(() => backendTimelineChart([]), /no samples/);
+  assert.throws(() => backendTimelineChart([{ timeS: 1, backend: "x" }]), /lack requestsPerSec/);
 });
