@@ -22,6 +22,9 @@ import { runCommand } from "./system_tools.ts";
 /** Per-cell time limit of the lab, in seconds: a full-profile sweep takes minutes. */
 export const DEFAULT_CELL_TIMEOUT_S = 1800;
 
+/** Seconds nbconvert waits for a cell's outputs after the cell has finished. */
+export const IOPUB_TIMEOUT_S = 60;
+
 /** A page with less than this fraction of non-white pixels counts as blank. */
 export const BLANK_FRACTION = 0.001;
 
@@ -110,6 +113,9 @@ export async function executeNotebook(
     "--execute",
     "--ExecutePreprocessor.kernel_name=deno",
     `--ExecutePreprocessor.timeout=${timeoutS}`,
+    // After a cell's reply, wait this long for its last outputs (default 4 s: too short on a
+    // busy machine, and an output arriving later is dropped). Costs nothing when they are on time.
+    `--ExecutePreprocessor.iopub_timeout=${IOPUB_TIMEOUT_S}`,
     "--output-dir",
     outDir,
     "--output",
@@ -135,7 +141,7 @@ export async function executeNotebook(
         source,
         problems[0]?.cell ?? null,
         `${displayPath(executed)} has ${problems.length} problem(s):\n` +
-          problems.map((p) => `  ${p.message}`).join("\n"),
+          problems.map((p) => `  ${p.message}`).join("\n") + warningsOf(run.stderr),
       );
     }
   }
@@ -343,6 +349,12 @@ async function main(args: string[]): Promise<number> {
 function displayPath(path: string): string {
   const rel = relative(Deno.cwd(), path);
   return rel.startsWith("..") || rel === "" ? path : rel;
+}
+
+/** nbconvert's warnings (such as an output timeout), as extra lines for an error message. */
+function warningsOf(stderr: string): string {
+  const warnings = stripAnsi(stderr).split("\n").filter((line) => /WARNING|Timeout/i.test(line));
+  return warnings.length === 0 ? "" : `\n  nbconvert said: ${warnings.slice(0, 5).join(" | ")}`;
 }
 
 function stripAnsi(text: string): string {

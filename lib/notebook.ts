@@ -28,7 +28,7 @@ import { fileURLToPath } from "node:url";
 import type { ProgressState } from "./progress.ts";
 
 /** Milliseconds each helper waits after an output so the kernel sends it before the cell ends. */
-export const FLUSH_MS = 20;
+export const FLUSH_MS = 25;
 
 /** Options of `Deno.jupyter.display`. */
 export interface DisplayOptions {

@@ -19,15 +19,30 @@ import {
 } from "./notebook.ts";
 
 Deno.test("profile() defaults to full and reads quick", () => {
-  assertEquals(profile(undefined), {
+  assertEquals(profile(""), {
     name: "full",
     requests: 1000,
     repeats: 3,
     levels: [1, 5, 10, 15, 50, 100],
   });
-  assertEquals(profile(""), profile("full"));
   assertEquals(profile("quick"), { name: "quick", requests: 200, repeats: 1, levels: [1, 10, 50] });
   assertEquals(profile(" quick "), profile("quick"));
+});
+
+Deno.test("profile() reads LAB_PROFILE, and unset means full", async () => {
+  const url = JSON.stringify(new URL("./notebook.ts", import.meta.url).href);
+  const nameWith = async (env: Record<string, string>) => {
+    const output = await new Deno.Command(Deno.execPath(), {
+      args: ["eval", `import { profile } from ${url}; console.log(profile().name);`],
+      env,
+      clearEnv: true,
+      stdout: "piped",
+    }).output();
+    return new TextDecoder().decode(output.stdout).trim();
+  };
+  const home = { HOME: Deno.env.get("HOME") ?? "/tmp" };
+  assertEquals(await nameWith({ ...home, LAB_PROFILE: "quick" }), "quick");
+  assertEquals(await nameWith(home), "full");
 });
 
 Deno.test("profile() refuses an unknown name with the allowed values", () => {
