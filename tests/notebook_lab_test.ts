@@ -1,0 +1,88 @@
+/**
+ * `deno task lab` and `executeNotebook` on the committed fixture notebooks: a good one gives
+ * reports, a failing cell fails with its error. Needs Jupyter and the Deno kernel (`deno task
+ * setup`); without them these tests fail and say so.
+ */
+
+import { deepStrictEqual as assertEquals, ok as assert } from "node:assert/strict";
+import { join } from "node:path";
+import { executeNotebook, NotebookError } from "../lib/lab.ts";
+import { outputText, readNotebook } from "../lib/notebook_check.ts";
+import { repoPath } from "../lib/notebook.ts";
+
+const FIXTURES = repoPath("tests", "fixtures", "notebooks");
+
+Deno.test("a failing cell fails executeNotebook with the cell and its error", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "lab-notebook-test-" });
+  try {
+    const error = await executeNotebook(join(FIXTURES, "failing.ipynb"), {
+      outDir: dir,
+      profile: "quick",
+    }).then(() => null, (e) => e);
+    assert(error instanceof NotebookError, `expected a NotebookError, got ${error}`);
+    assertEquals(error.cell, 2);
+    const message: string = error.message;
+    assert(message.includes("failing.ipynb failed in cell 2"), message);
+    assert(message.includes("deliberate failure: need 2 servers, got 1"), message);
+    assert(message.includes("checkServers(1);"), "the failing cell's source is shown");
+    assert(!message.includes("Traceback"), "no Python traceback");
+    assert(!message.includes("\x1b["), "no terminal colours");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("deno task lab: reports for a good notebook, exit 1 and the error for a failing one", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "lab-notebook-test-" });
+  try {
+    const output = await new Deno.Command(Deno.execPath(), {
+      args: ["run", "-A", repoPath("lib", "lab.ts"), "--notebooks", FIXTURES, "--out-dir", dir],
+      env: { LAB_PROFILE: "quick" },
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    const stdout = new TextDecoder().decode(output.stdout);
+    const stderr = new TextDecoder().decode(output.stderr);
+    assertEquals(output.code, 1, stdout + stderr);
+    assert(stdout.includes("profile quick"), stdout);
+    assert(stdout.includes(`${dir}/hello.html`), stdout);
+    assert(stderr.includes("deliberate failure: need 2 servers, got 1"), stderr);
+    assert(stderr.includes("1 notebook(s) failed"), stderr);
+    const hello = await readNotebook(join(dir, "hello.ipynb"));
+    const text = hello.cells.flatMap((cell) => cell.outputs ?? []).map(outputText).join("\n");
+    assert(text.includes("Profile **quick**: 200 requests"), "LAB_PROFILE reached the kernel");
+    assert(text.includes("Repository root found: true"), text);
+    assert((await Deno.stat(join(dir, "hello.html"))).isFile);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("deno task lab: clear one-line answers for no notebooks, a bad profile, a bad name", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "lab-notebook-test-" });
+  const lab = async (args: string[], profile?: string) => {
+    const output = await new Deno.Command(Deno.execPath(), {
+      args: ["run", "-A", repoPath("lib", "lab.ts"), ...args],
+      env: profile === undefined ? {} : { LAB_PROFILE: profile },
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    const text = new TextDecoder().decode(output.stdout) + new TextDecoder().decode(output.stderr);
+    return { code: output.code, text: text.trim() };
+  };
+  try {
+    const empty = await lab(["--notebooks", dir, "--out-dir", join(dir, "out")], "quick");
+    assertEquals(empty.code, 0);
+    assert(empty.text.startsWith(`No notebooks under ${dir}/ yet`), empty.text);
+    const badProfile = await lab(["--notebooks", dir], "fast");
+    assertEquals(badProfile.code, 1);
+    assertEquals(badProfile.text.split("\n").length, 1, badProfile.text);
+    assert(badProfile.text.includes(`LAB_PROFILE must be "quick" or "full", got "fast"`));
+    const badName = await lab(["--notebooks", FIXTURES, "nope"], "quick");
+    assertEquals(badName.code, 1);
+    assert(badName.text.includes("no notebook matches 'nope'"), badName.text);
+    assert(badName.text.includes("failing.ipynb, hello.ipynb"), badName.text);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
