@@ -1,0 +1,119 @@
+/**
+ * Every notebook of the lab, executed for real through nbconvert on the Deno kernel in the quick
+ * profile: no error output, every cell that shows something kept its output, the figures a
+ * student reads are there (tables, charts per section, computed conclusions), and the exported
+ * HTML shows the charts and is not blank in a browser.
+ *
+ * Each notebook under `notebooks/` must have an entry in {@link EXPECTED}; a notebook without one
+ * fails, so a new notebook cannot ship untested.
+ */
+
+import assert from "node:assert/strict";
+import { basename, join } from "node:path";
+import { executeNotebook } from "../lib/lab.ts";
+import { checkHtmlCharts, findChromium, screenshotHtml } from "../lib/html_check.ts";
+import { cellSource, type NotebookCell, outputText, readNotebook } from "../lib/notebook_check.ts";
+import { repoPath } from "../lib/notebook.ts";
+
+/** What an executed notebook must show. */
+interface Expectation {
+  /** Patterns the outputs' text must match, each at least `count` times (default 1). */
+  texts: { pattern: RegExp; count?: number; what: string }[];
+  /** Least number of SVG charts in the outputs under each `## ` heading starting with the key. */
+  chartsPerSection: Record<string, number>;
+}
+
+const EXPECTED: Record<string, Expectation> = {
+  "01_async_vs_threads.ipynb": {
+    texts: [
+      { pattern: /This run uses \*\*(ab|oha|autocannon)\*\*/, what: "the generator found" },
+      { pattern: /cpuCount/, what: "the environment table" },
+      { pattern: /Time taken for tests \(s\)/g, count: 2, what: "2020-style tables per server" },
+      { pattern: /Hello from Concurrency Lab \(threads server\)/, what: "the servers answering" },
+      {
+        pattern:
+          /Our threaded server peaks at \*\*\d+ req\/s\*\*, the 2020 threaded servers at \*\*\d+\.\d\d req\/s\*\*/,
+        what: "the computed comparison with 2020",
+      },
+      { pattern: /cannot exceed \*\*\d+ req\/s\*\*/, what: "the computed pool ceiling" },
+      { pattern: /### Conclusions/g, count: 3, what: "conclusions for each workload" },
+      { pattern: /\d[\d,]* (vs|req\/s)/, what: "numbers in the conclusions" },
+    ],
+    chartsPerSection: { "## 3.": 1, "## 4.": 4 },
+  },
+};
+
+function svgCount(cell: NotebookCell): number {
+  return (cell.outputs ?? []).filter((output) => {
+    const data = output.data ?? {};
+    const html = data["text/html"];
+    const text = Array.isArray(html) ? html.join("") : String(html ?? "");
+    return "image/svg+xml" in data || text.includes("<svg");
+  }).length;
+}
+
+function chartsBySection(cells: NotebookCell[]): Map<string, number> {
+  const counts = new Map<string, number>();
+  let section = "";
+  for (const cell of cells) {
+    const heading = cellSource(cell).match(/^## .*$/m);
+    if (cell.cell_type === "markdown" && heading) section = heading[0];
+    if (cell.cell_type === "code") counts.set(section, (counts.get(section) ?? 0) + svgCount(cell));
+  }
+  return counts;
+}
+
+const notebooks = [...Deno.readDirSync(repoPath("notebooks"))]
+  .filter((entry) => entry.isFile && entry.name.endsWith(".ipynb"))
+  .map((entry) => entry.name)
+  .sort();
+
+Deno.test("the lab has notebooks to run", () => {
+  assert.ok(notebooks.includes("01_async_vs_threads.ipynb"), `found ${notebooks.join(", ")}`);
+});
+
+for (const name of notebooks) {
+  Deno.test(`${name} runs top to bottom in the quick profile and shows its results`, async () => {
+    const expected = EXPECTED[name];
+    assert.ok(expected, `${name} has no expectations in tests/lab_notebooks_test.ts: add them`);
+    const outDir = await Deno.makeTempDir({ prefix: "lab-notebooks-" });
+    try {
+      // executeNotebook fails on a cell error and on a cell that lost its output.
+      const run = await executeNotebook(repoPath("notebooks", name), {
+        outDir,
+        profile: "quick",
+      });
+      const executed = await readNotebook(run.notebook);
+      const text = executed.cells.flatMap((cell) => cell.outputs ?? []).map(outputText).join("\n");
+      for (const { pattern, count = 1, what } of expected.texts) {
+        const found = pattern.global
+          ? (text.match(pattern) ?? []).length
+          : pattern.test(text)
+          ? 1
+          : 0;
+        assert.ok(
+          found >= count,
+          `${name}: ${what}: expected ${count}x ${pattern}, found ${found}`,
+        );
+      }
+      const charts = chartsBySection(executed.cells);
+      let total = 0;
+      for (const [prefix, least] of Object.entries(expected.chartsPerSection)) {
+        const inSection = [...charts].filter(([heading]) => heading.startsWith(prefix))
+          .reduce((sum, [, n]) => sum + n, 0);
+        assert.ok(inSection >= least, `${name}: section ${prefix} has ${inSection} charts`);
+        total += least;
+      }
+      assert.ok(run.html, "the notebook was exported as HTML");
+      await checkHtmlCharts(run.html, total);
+      if ((await findChromium()) !== null || Deno.env.get("CI")) {
+        const shot = await screenshotHtml(run.html, {
+          outPath: join(outDir, `${basename(name, ".ipynb")}.png`),
+        });
+        assert.ok(shot.nonWhiteFraction > 0.01, `blank page: ${shot.nonWhiteFraction}`);
+      }
+    } finally {
+      await Deno.remove(outDir, { recursive: true });
+    }
+  });
+}
