@@ -59,6 +59,21 @@ Deno.test("allowHosts takes only literal private IPv4 addresses", () => {
   );
 });
 
+Deno.test("allowHosts in the spec itself counts too, merged with Locust's option", () => {
+  const url = "http://10.200.0.2:8080/";
+  assert.deepStrictEqual(
+    resolveLocustTarget({ ...spec(url), allowHosts: ["10.200.0.2"] }).remote,
+    true,
+  );
+  const both = resolveLocustTarget({ ...spec(url), allowHosts: ["10.200.0.9"] }, ["10.200.0.2"]);
+  assert.deepStrictEqual(both.spec.allowHosts, ["10.200.0.9", "10.200.0.2"]);
+  throwsWith(
+    () => resolveLocustTarget({ ...spec(url), allowHosts: ["8.8.8.8"] }, ["10.200.0.2"]),
+    RunSpecError,
+    "not a private IPv4 address",
+  );
+});
+
 Deno.test("the usual spec checks still apply to an allowed host", () => {
   throwsWith(
     () => resolveLocustTarget({ url: "http://10.200.0.2/", concurrency: 1 }, ["10.200.0.2"]),

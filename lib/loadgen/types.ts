@@ -9,7 +9,7 @@ export type GeneratorName = "oha" | "wrk" | "ab" | "autocannon" | "locust";
 
 /** What to run: one load test. Exactly one of `requests` and `durationS` is set. */
 export interface RunSpec {
-  /** Target URL (loopback only). */
+  /** Target URL: loopback, or a host listed in `allowHosts`. */
   url: string;
   /** Total requests to send (a count-based run). */
   requests?: number;
@@ -29,6 +29,12 @@ export interface RunSpec {
   timeoutS?: number;
   /** Target rate in requests per second (open loop), for generators that can. */
   rate?: number;
+  /**
+   * An explicit opt-in to load a target that is not loopback: literal private IPv4 addresses
+   * (10.x, 172.16-31.x, 192.168.x) of networks the lab made itself, such as its network
+   * namespaces. Names and public addresses are refused even when listed (`target_hosts.ts`).
+   */
+  allowHosts?: string[];
 }
 
 /** Latency figures in milliseconds. */

@@ -5,7 +5,12 @@
  * @module
  */
 
+import { RunSpecError } from "./spec_error.ts";
+import { checkAllowHosts, checkTargetHost } from "./target_hosts.ts";
 import type { GeneratorName, RunResult, RunSpec } from "./types.ts";
+
+export { RunSpecError } from "./spec_error.ts";
+export { isLoopbackHost } from "./target_hosts.ts";
 
 /** Per-request timeout used when a spec gives none, seconds. */
 export const DEFAULT_TIMEOUT_S = 30;
@@ -24,22 +29,6 @@ export interface ResolvedSpec extends RunSpec {
   timeoutS: number;
 }
 
-/** A run spec was refused; the message names the problem and the fix. */
-export class RunSpecError extends Error {
-  override name = "RunSpecError";
-}
-
-/**
- * True for the hosts this lab may load: `localhost`, 127.0.0.0/8 and `::1`.
- * Accepts a URL `hostname` (IPv6 in brackets or not).
- */
-export function isLoopbackHost(hostname: string): boolean {
-  const host = hostname.toLowerCase().replace(/^\[(.*)\]$/, "$1");
-  if (host === "localhost" || host === "::1" || host === "0:0:0:0:0:0:0:1") return true;
-  const v4 = /^127\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(host);
-  return v4 !== null && v4.slice(1).every((part) => Number(part) <= 255);
-}
-
 /**
  * Checks `spec` for any generator and, when `generator` is given, for that tool's limits.
  * Returns the spec with defaults filled in; throws a {@link RunSpecError} with a one-line
@@ -49,7 +38,8 @@ export function validateSpec(spec: RunSpec, generator?: GeneratorName): Resolved
   if (typeof spec !== "object" || spec === null) {
     throw new RunSpecError("run spec must be an object like {url, requests, concurrency}");
   }
-  const url = checkUrl(spec.url);
+  if (spec.allowHosts !== undefined) checkAllowHosts(spec.allowHosts);
+  const url = checkUrl(spec.url, spec.allowHosts ?? []);
   checkWhole("concurrency", spec.concurrency, 1);
   const hasRequests = spec.requests !== undefined;
   const hasDuration = spec.durationS !== undefined;
@@ -132,7 +122,7 @@ function checkForGenerator(spec: ResolvedSpec, generator: GeneratorName): void {
   }
 }
 
-function checkUrl(raw: unknown): string {
+function checkUrl(raw: unknown, allowHosts: readonly string[]): string {
   if (typeof raw !== "string" || raw === "") {
     throw new RunSpecError("url is missing: give a URL like http://127.0.0.1:45000/");
   }
@@ -145,12 +135,7 @@ function checkUrl(raw: unknown): string {
   if (url.protocol !== "http:" && url.protocol !== "https:") {
     throw new RunSpecError(`URL '${raw}' must start with http:// or https://`);
   }
-  if (!isLoopbackHost(url.hostname)) {
-    throw new RunSpecError(
-      `host '${url.hostname}' is not loopback: this lab only loads 127.0.0.0/8, localhost ` +
-        "and ::1, never other hosts",
-    );
-  }
+  checkTargetHost(url.hostname, allowHosts);
   if (url.username || url.password) {
     throw new RunSpecError("URL must not carry a user name or password: use a header instead");
   }

@@ -25,7 +25,22 @@ Deno.test("only loopback hosts are accepted", () => {
     assert.ok(!isLoopbackHost(host), host);
   }
   refuses({ ...base, url: "http://example.com/" }, /not loopback/);
-  refuses({ ...base, url: "http://192.168.1.5:80/" }, /not loopback/);
+  refuses({ ...base, url: "http://192.168.1.5:80/" }, /not loopback.*allowHosts/);
+});
+
+Deno.test("a private address listed in allowHosts is accepted, for every generator", () => {
+  const url = "http://10.200.4.2:45000/io?ms=1";
+  for (const generator of [undefined, "ab", "oha"] as const) {
+    const spec = validateSpec({ ...base, url, allowHosts: ["10.200.4.2"] }, generator);
+    assert.equal(spec.url, url);
+    assert.deepEqual(spec.allowHosts, ["10.200.4.2"]);
+  }
+  const timed = { ...base, requests: undefined, durationS: 1, keepAlive: true };
+  validateSpec({ ...timed, url, allowHosts: ["10.200.4.2"] }, "wrk");
+  validateSpec({ ...timed, url, allowHosts: ["10.200.4.2"] }, "autocannon");
+  refuses({ ...base, url, allowHosts: ["10.200.4.3"] }, /host '10\.200\.4\.2' is not loopback/);
+  refuses({ ...base, allowHosts: ["1.1.1.1"] }, /'1\.1\.1\.1' is not a private IPv4 address/);
+  refuses({ ...base, url: "http://example.com/", allowHosts: ["example.com"] }, /not a private/);
 });
 
 Deno.test("bad specs are refused with a message naming the problem", () => {
