@@ -41,6 +41,31 @@ const EXPECTED: Record<string, Expectation> = {
     ],
     chartsPerSection: { "## 3.": 1, "## 4.": 4 },
   },
+  "02_load_balancer.ipynb": {
+    texts: [
+      {
+        pattern: /\| \d \| 200 \| 127\.0\.0\.1:\d+ \| \d+ \|/g,
+        count: 8,
+        what: "the x-backend of each request",
+      },
+      { pattern: /GET \/page\.html -> 127\.0\.0\.1:\d+/g, count: 8, what: "the balancer's log" },
+      { pattern: /Round robin is exact: the 4 backends answered in turn/, what: "the rotation" },
+      { pattern: /Time taken for tests \(s\)/g, count: 2, what: "2020-style tables" },
+      {
+        pattern: /ran at \*\*\d+\.\d+x to \d+\.\d+x\*\* the throughput of one backend/,
+        what: "the 2020 claim tested",
+      },
+      {
+        pattern: /\| thread pool of \d+ \| [\d,.]+ req\/s \| [\d,.]+ req\/s \| \d+\.\d+x \|/,
+        what: "the /io comparison",
+      },
+      { pattern: /\| two-choices \| \d+ \|[^\n]*\| \d+\.\d% \|/, what: "the strategy table" },
+      { pattern: /\*\*0 failed\*\* and \*\*0\*\* got an error status/, what: "no failed GET" },
+      { pattern: /sent it requests again \*\*\d+ ms\*\* after the restart/, what: "re-admission" },
+      { pattern: /### In one paragraph/, what: "the computed summary" },
+    ],
+    chartsPerSection: { "## 3.": 2, "## 4.": 2, "## 5.": 2, "## 6.": 1 },
+  },
 };
 
 function svgCount(cell: NotebookCell): number {
