@@ -2,7 +2,7 @@
  * Benchmark: requests per second of each server model on `GET /`, next to a bare `Deno.serve`
  * hello world started the same way (a child process launched by `lib/launch.ts`).
  *
- * `deno task bench:servers [--duration 5] [--connections 50] [--rounds 2] [--path /]`
+ * `deno task bench:servers [--duration 5] [--connections 50] [--rounds 3] [--path /]`
  *
  * Every server runs pinned to CPU 0 and wrk to CPU 1 when `taskset` exists, so the load
  * generator does not compete with the server. Each server gets a 1 s warm-up run first. Rounds
@@ -93,7 +93,7 @@ const { values } = (() => {
       options: {
         duration: { type: "string", default: "5" },
         connections: { type: "string", default: "50" },
-        rounds: { type: "string", default: "2" },
+        rounds: { type: "string", default: "3" },
         path: { type: "string", default: "/" },
         help: { type: "boolean", short: "h" },
       },
@@ -165,13 +165,27 @@ try {
 }
 
 const bare = best.get("bare")?.rps ?? NaN;
-console.log(`\n${"server".padEnd(10)}${"req/s".padStart(10)}${"vs bare".padStart(10)}`);
+const cpuPerRequest = (name: string) => {
+  const used = cpu.get(name);
+  return used && used.requests > 0 ? (used.seconds / used.requests) * 1e6 : NaN;
+};
+const bareCpu = cpuPerRequest("bare");
+console.log(
+  `\n${"server".padEnd(10)}${"req/s".padStart(10)}${"vs bare".padStart(10)}` +
+    `${"CPU µs/req".padStart(13)}${"bare/this".padStart(11)}`,
+);
 for (const name of names) {
   const rps = best.get(name)?.rps ?? NaN;
+  const cpuUs = cpuPerRequest(name);
   console.log(
-    `${name.padEnd(10)}${rps.toFixed(0).padStart(10)}${(rps / bare).toFixed(2).padStart(10)}`,
+    `${name.padEnd(10)}${rps.toFixed(0).padStart(10)}${(rps / bare).toFixed(2).padStart(10)}` +
+      `${cpuUs.toFixed(1).padStart(13)}${(bareCpu / cpuUs).toFixed(2).padStart(11)}`,
   );
 }
+console.log(
+  "\nreq/s: the best round. CPU µs/req: the server's CPU time over all counted runs divided by\n" +
+    "the requests it served; other load on the machine disturbs it less than req/s.",
+);
 const asyncRatio = (best.get("async")?.rps ?? NaN) / bare;
 console.log(
   asyncRatio >= 0.9
