@@ -1,6 +1,7 @@
 /**
  * The machine and software a benchmark ran on, recorded beside its results so the figures can be
- * judged and compared later: CPU, memory, OS, kernel, Deno, the load generator, the lab's commit.
+ * judged and compared later: CPU, memory, OS, kernel, Deno, the load generator, the lab's commit,
+ * and the servers measured (launched here, or already running on this or another host).
  *
  * @module
  */
@@ -43,6 +44,20 @@ export interface Environment {
   gitCommit: string | null;
   /** True when the lab's checkout had uncommitted changes. */
   gitDirty: boolean | null;
+  /** The servers measured, filled by the experiment (empty until then). */
+  targets: EnvironmentTarget[];
+}
+
+/** One server an experiment measured. */
+export interface EnvironmentTarget {
+  /** Target name. */
+  name: string;
+  /** Its base URL, e.g. `http://127.0.0.1:45000`. */
+  url: string;
+  /** True when the experiment started it; false for a server that was already running. */
+  launched: boolean;
+  /** True when it is not on loopback (it was allowed by `allowHosts`). */
+  remote: boolean;
 }
 
 /** One row of {@link environmentTable}. */
@@ -130,15 +145,36 @@ export async function collectEnvironment(options: EnvironmentOptions = {}): Prom
     generatorVersion: options.generatorVersion ?? null,
     gitCommit: commit,
     gitDirty: commit === null || status === null ? null : status !== "",
+    targets: [],
   };
 }
 
-/** The environment as `{key, value}` rows, ready for `pl.DataFrame(rows)` or a table. */
+/**
+ * The environment as `{key, value}` rows, ready for `pl.DataFrame(rows)` or a table: one row per
+ * field, then one per target (key `target NAME`, value its URL and where it runs).
+ */
 export function environmentTable(environment: Environment): EnvironmentRow[] {
-  return Object.entries(environment).map(([key, value]) => ({
+  const { targets, ...fields } = environment;
+  const rows = Object.entries(fields).map(([key, value]) => ({
     key,
     value: value === null ? "" : String(value),
   }));
+  // Records written before targets were kept have none.
+  for (const target of targets ?? []) {
+    rows.push({
+      key: `target ${target.name}`,
+      value: `${target.url} (${whereTargetRuns(target)})`,
+    });
+  }
+  return rows;
+}
+
+/** Where a target runs, in words: `launched here`, `remote, allowed by allowHosts`... */
+export function whereTargetRuns(target: EnvironmentTarget): string {
+  if (target.remote) {
+    return target.launched ? "launched, remote" : "remote, allowed by allowHosts";
+  }
+  return target.launched ? "launched here" : "already running here";
 }
 
 /** A one-line description, e.g. for the top of a report: CPU, cores, memory, OS, Deno, tool. */

@@ -50,10 +50,31 @@ Deno.test("the git commit and dirty flag follow the checkout", async () => {
 Deno.test("environmentTable gives one text row per field and makes a DataFrame", async () => {
   const env = await collectEnvironment();
   const rows = environmentTable(env);
-  assertEquals(rows.map((row) => row.key), Object.keys(env));
+  assertEquals(env.targets, []);
+  assertEquals(rows.map((row) => row.key), Object.keys(env).filter((key) => key !== "targets"));
   assert(rows.every((row) => typeof row.value === "string"));
   assertEquals(rows.find((row) => row.key === "generator")?.value, "");
   const df = pl.DataFrame(rows);
   assertEquals(df.columns, ["key", "value"]);
   assertEquals(df.height, rows.length);
+});
+
+Deno.test("environmentTable gives one readable row per target, saying where it runs", async () => {
+  const env = {
+    ...(await collectEnvironment()),
+    targets: [
+      { name: "async", url: "http://127.0.0.1:41000", launched: true, remote: false },
+      { name: "nginx", url: "http://127.0.0.1:8080", launched: false, remote: false },
+      { name: "far", url: "http://10.200.7.2:45000", launched: false, remote: true },
+    ],
+  };
+  const rows = environmentTable(env).filter((row) => row.key.startsWith("target"));
+  assertEquals(rows, [
+    { key: "target async", value: "http://127.0.0.1:41000 (launched here)" },
+    { key: "target nginx", value: "http://127.0.0.1:8080 (already running here)" },
+    { key: "target far", value: "http://10.200.7.2:45000 (remote, allowed by allowHosts)" },
+  ]);
+  // a record saved before targets were kept still makes a table
+  const { targets: _, ...old } = env;
+  assertEquals(environmentTable(old as typeof env).length, Object.keys(old).length);
 });

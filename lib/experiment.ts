@@ -7,6 +7,10 @@
  * recorded. Launched targets are stopped in `finally`; with {@link launchScript}'s registry and
  * `--exit-with-stdin`, neither an exception, Ctrl-C nor a killed kernel leaves a server behind.
  *
+ * A `{name, url}` target is used as it is, not launched. It must be on loopback unless its
+ * address is listed in `allowHosts` (a private IPv4 address of a network the lab made itself,
+ * such as a network namespace); the environment record says which targets were remote.
+ *
  * @example
  * ```ts
  * import { runExperiment } from "./lib/experiment.ts";
@@ -25,9 +29,10 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import pl from "nodejs-polars";
 import { isModelName, MODEL_NAMES, MODELS } from "../servers/models.ts";
-import { collectEnvironment, type Environment } from "./environment.ts";
+import { collectEnvironment, type Environment, type EnvironmentTarget } from "./environment.ts";
 import { attachUrl, launchScript, type Target } from "./launch.ts";
 import { runLoad } from "./loadgen/mod.ts";
+import { checkAllowHosts, checkTargetHost, isRemoteTarget } from "./loadgen/target_hosts.ts";
 import type { GeneratorName, RunResult, RunSpec } from "./loadgen/types.ts";
 import { Progress, type ProgressRenderer } from "./progress.ts";
 import { appendRun, loadJson, loadRuns, runsFrame, saveJson } from "./results_store.ts";
@@ -76,6 +81,12 @@ export interface ExperimentConfig {
   keepAlive?: boolean;
   /** Load generator; defaults to the best one installed. */
   generator?: GeneratorName;
+  /**
+   * Hosts besides loopback that `{name, url}` targets may be on: literal private IPv4 addresses
+   * of networks the lab made itself (e.g. a network namespace's `10.200.N.2`). Passed into every
+   * run spec. Defaults to none: loopback only.
+   */
+  allowHosts?: string[];
   /** Results folder. Defaults to `data/results/<name>/`. */
   outDir?: string;
   /** CPU list for `taskset -c` for launched servers (e.g. `"0"`), so the generator gets the rest. */
@@ -216,6 +227,18 @@ export function defineExperiment(config: ExperimentConfig): ResolvedExperiment {
     if (names.has(name)) fail(`target '${name}' is listed twice: give each target its own name`);
     names.add(name);
   }
+  const allowHosts = config.allowHosts ?? [];
+  checkAllowHosts(allowHosts);
+  for (const spec of config.targets) {
+    if (typeof spec !== "object" || spec === null || !("url" in spec)) continue;
+    let url: URL;
+    try {
+      url = new URL(spec.url);
+    } catch {
+      fail(`target ${spec.name}: '${spec.url}' is not a URL (write it like http://127.0.0.1:8080)`);
+    }
+    checkTargetHost(url.hostname, allowHosts);
+  }
   const path = config.path ?? "/";
   if (!path.startsWith("/")) fail(`path '${path}' must start with '/', e.g. / or /io?ms=20`);
   const concurrency = config.concurrency ?? [...DEFAULT_CONCURRENCY];
@@ -260,6 +283,7 @@ export function defineExperiment(config: ExperimentConfig): ResolvedExperiment {
     warmup: config.warmup ?? true,
     keepAlive: config.keepAlive ?? false,
     generator: config.generator ?? null,
+    allowHosts: [...allowHosts],
     outDir: config.outDir ?? join(RESULTS_ROOT, config.name),
     pin: config.pin ?? null,
     size: config.size ?? null,
@@ -321,6 +345,7 @@ function specFor(experiment: ResolvedExperiment, target: Target, concurrency: nu
   if (experiment.requests !== null) spec.requests = experiment.requests;
   if (experiment.durationS !== null) spec.durationS = experiment.durationS;
   if (experiment.timeoutS !== null) spec.timeoutS = experiment.timeoutS;
+  if (experiment.allowHosts.length > 0) spec.allowHosts = [...experiment.allowHosts];
   return spec;
 }
 
@@ -397,6 +422,8 @@ export async function runExperiment(
 
   try {
     for (const spec of experiment.targets) targets.push(await startTarget(spec, experiment));
+    environment = { ...environment, targets: targets.map(describeTarget) };
+    saveJson(dir, ENVIRONMENT_FILE, environment);
     if (experiment.warmup) {
       const top = Math.max(...levels);
       for (const target of targets) {
@@ -467,6 +494,16 @@ export async function runExperiment(
   return { name: experiment.name, dir, frame: framed(records), records, errors, environment };
 }
 
+/** A started target as the environment record keeps it. */
+function describeTarget(target: Target): EnvironmentTarget {
+  return {
+    name: target.name,
+    url: target.url,
+    launched: target.launched,
+    remote: isRemoteTarget(target.url),
+  };
+}
+
 function appendLine(path: string, value: unknown): void {
   Deno.writeTextFileSync(path, `${JSON.stringify(value)}\n`, { append: true, create: true });
 }
@@ -491,6 +528,7 @@ export function loadExperiment(dir: string): ExperimentResult {
     if (!(error instanceof Deno.errors.NotFound)) throw error;
   }
   const config = loadJson(dir, CONFIG_FILE) as { name?: string } | null;
+  const environment = loadJson(dir, ENVIRONMENT_FILE) as Environment | null;
   const name = config?.name ?? records[0]?.experiment ??
     dir.replace(/\/+$/, "").replace(/^.*\//, "");
   return {
@@ -499,6 +537,9 @@ export function loadExperiment(dir: string): ExperimentResult {
     frame: framed(records),
     records,
     errors,
-    environment: loadJson(dir, ENVIRONMENT_FILE) as Environment | null,
+    // records saved before targets were kept have none
+    environment: environment === null
+      ? null
+      : { ...environment, targets: environment.targets ?? [] },
   };
 }

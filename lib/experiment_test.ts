@@ -55,6 +55,10 @@ Deno.test("defineExperiment fills the course's defaults", () => {
   assertEquals([experiment.repeats, experiment.warmup, experiment.keepAlive], [3, true, false]);
   assertEquals(experiment.path, "/");
   assertMatch(experiment.outDir, /data\/results\/x$/);
+  assertEquals(experiment.allowHosts, []);
+  const far = { name: "far", url: "http://10.9.9.9:80" };
+  const remote = defineExperiment({ name: "x", targets: [far], allowHosts: ["10.9.9.9"] });
+  assertEquals([remote.targets, remote.allowHosts], [[far], ["10.9.9.9"]]);
   const timed = defineExperiment({ name: "x", targets: ["async"], durationS: 2 });
   assertEquals([timed.requests, timed.durationS], [null, 2]);
 });
@@ -70,6 +74,9 @@ Deno.test("defineExperiment refuses bad values with one line naming the fix", ()
     [{ name: "x", targets: ["async"], requests: 10, concurrency: [50] }, /at least the highest/],
     [{ name: "x", targets: ["async"], requests: 10, durationS: 1 }, /not both/],
     [{ name: "x", targets: ["async"], pin: "zero" }, /not a CPU list/],
+    [{ name: "x", targets: [{ name: "far", url: "http://10.9.9.9:80" }] }, /allowHosts: \["10/],
+    [{ name: "x", targets: [{ name: "far", url: "nope" }] }, /target far: 'nope' is not a URL/],
+    [{ name: "x", targets: ["async"], allowHosts: ["example.com"] }, /not a private IPv4/],
   ];
   for (const [config, message] of bad) {
     throws(() => defineExperiment(config), (error: Error) => {
