@@ -29,11 +29,15 @@ import {
   runExperiment,
   type TargetSpec,
 } from "./experiment.ts";
+import { GENERATOR_NAMES, OPT_IN_GENERATOR_NAMES } from "./loadgen/detect.ts";
+import { isPrivateIPv4 } from "./loadgen/target_hosts.ts";
 import type { GeneratorName } from "./loadgen/types.ts";
 import { terminalRenderer } from "./progress.ts";
 import { writeReports } from "./cli_report.ts";
 
-const GENERATORS: readonly GeneratorName[] = ["oha", "wrk", "ab", "autocannon"];
+/** Every generator `--generator` accepts: the preferred ones, then those chosen only by name. */
+const GENERATORS: readonly GeneratorName[] = [...GENERATOR_NAMES, ...OPT_IN_GENERATOR_NAMES];
+const OPT_IN = OPT_IN_GENERATOR_NAMES.join(", ");
 
 /** The `--help` text. */
 export const USAGE = `Usage: deno task bench [flags]
@@ -46,6 +50,9 @@ Targets
   --targets LIST      server models to launch, comma-separated: ${MODEL_NAMES.join(", ")}
                       (default async,threads)
   --url NAME=URL      a server already running, e.g. nginx=http://127.0.0.1:8080 (repeatable)
+  --allow-host ADDR   let --url targets be on this private IPv4 address of a network the lab
+                      made itself, e.g. a network namespace's 10.200.3.2 (repeatable, or a
+                      comma list; default: loopback only; names and public addresses never)
   --size N            pool size / worker count for models that have one (default: theirs)
   --pin LIST          pin launched servers to these CPUs with taskset, e.g. 0 (default: no pin)
 
@@ -60,7 +67,8 @@ What to measure
   --keep-alive        reuse connections (HTTP keep-alive; default off, like ab and the reports)
   --timeout S         per-request timeout of the load generator in seconds
   --run-timeout S     kill a run that takes longer than this, and go on (default: generous)
-  --generator NAME    load generator: ${GENERATORS.join(", ")} (default: the best installed)
+  --generator NAME    load generator: ${GENERATORS.join(", ")}
+                      (default: the best installed; ${OPT_IN} only when named)
 
 Output
   --name NAME         experiment name (default: the --out folder's name, or "bench")
@@ -122,6 +130,7 @@ export function parseCli(args: string[]): CliOptions {
       options: {
         targets: { type: "string" },
         url: { type: "string", multiple: true },
+        "allow-host": { type: "string", multiple: true },
         size: { type: "string" },
         pin: { type: "string" },
         path: { type: "string" },
@@ -169,6 +178,15 @@ export function parseCli(args: string[]): CliOptions {
   if (v.generator !== undefined && !(GENERATORS as readonly string[]).includes(v.generator)) {
     usage(`--generator must be one of ${GENERATORS.join(", ")}, got '${v.generator}'`);
   }
+  const allowHosts = v["allow-host"]?.flatMap((entry) => list("allow-host", entry));
+  for (const host of allowHosts ?? []) {
+    if (!isPrivateIPv4(host)) {
+      usage(
+        `--allow-host '${host}' is not a private IPv4 address: give the address of a network ` +
+          "the lab made itself, e.g. 10.200.3.2",
+      );
+    }
+  }
   if (v.requests !== undefined && v.duration !== undefined) {
     usage("--requests and --duration exclude each other: a run is a count or a duration");
   }
@@ -191,6 +209,7 @@ export function parseCli(args: string[]): CliOptions {
       ? undefined
       : positive("run-timeout", v["run-timeout"]),
     generator: v.generator as GeneratorName | undefined,
+    allowHosts,
     outDir: v.out === undefined ? join(RESULTS_ROOT, name) : resolve(v.out),
     pin: v.pin,
     size: v.size === undefined ? undefined : wholeNumber("size", v.size, 1),

@@ -37,6 +37,7 @@ Deno.test("--help documents every flag", async () => {
     const flag of [
       "--targets",
       "--url",
+      "--allow-host",
       "--size",
       "--pin",
       "--path",
@@ -70,6 +71,8 @@ Deno.test("a bad flag or value is one line on stderr and exit status 2", async (
       [["--generator", "jmeter"], /--generator must be one of/],
       [["--requests", "10", "--duration", "5"], /exclude each other/],
       [["--requests", "10", "--concurrency", "50"], /at least the highest concurrency/],
+      [["--url", "far=http://10.200.9.2:45000"], /not loopback.*--allow-host 10\.200\.9\.2/],
+      [["--allow-host", "8.8.8.8"], /--allow-host '8\.8\.8\.8' is not a private IPv4/],
     ] as const
   ) {
     const { code, stdout, stderr } = await bench(...args);
@@ -103,6 +106,23 @@ Deno.test("parseCli maps flags onto the experiment", () => {
   assertEquals(config.outDir, "/tmp/lab-x");
   assertEquals(parseCli(["--warmup"]).config.warmup, true);
   assertEquals(parseCli([]).config.targets, ["async", "threads"]);
+});
+
+Deno.test("parseCli takes locust and hosts allowed for --url targets, repeated or as a list", () => {
+  const config = parseCli([
+    "--url",
+    "far=http://10.200.9.2:45000",
+    "--allow-host",
+    "10.200.9.2,10.200.9.3",
+    "--allow-host",
+    "192.168.5.5",
+    "--generator",
+    "locust",
+  ]).config;
+  assertEquals(config.targets, [{ name: "far", url: "http://10.200.9.2:45000" }]);
+  assertEquals(config.allowHosts, ["10.200.9.2", "10.200.9.3", "192.168.5.5"]);
+  assertEquals(config.generator, "locust");
+  assertEquals(parseCli([]).config.allowHosts, undefined);
 });
 
 Deno.test("a tiny real run prints the tables and writes CSV files and charts", async () => {
