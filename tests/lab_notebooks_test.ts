@@ -66,6 +66,35 @@ const EXPECTED: Record<string, Expectation> = {
     ],
     chartsPerSection: { "## 3.": 2, "## 4.": 2, "## 5.": 2, "## 6.": 1 },
   },
+  "03_why_numbers_lie.ipynb": {
+    texts: [
+      {
+        pattern: /ab counted \*\*0 failed requests\*\*, while \*\*100%\*\*/,
+        what: "the 404 unseen",
+      },
+      { pattern: /\| \/status\/404 \| \d+ \| \d+ \| 0 \| \d+ \|/, what: "the 404 table" },
+      { pattern: /keep-alive served \*\*[\d,]+ req\/s\*\*/, what: "keep-alive vs not" },
+      {
+        pattern: /a factor of \*\*\d+(\.\d+)?x\*\* that belongs to the generators/,
+        what: "generators",
+      },
+      { pattern: /\| \d+\.\d \| \d+\.\d\d \| \d+\.\d \|/, what: "generator CPU table" },
+      { pattern: /the open loop reported \*\*p99 = \d+(\.\d)? ms\*\*/, what: "both p99s" },
+      { pattern: /\*\*\d+ of \d+\*\* requests waited for a SYN retry/, what: "SYN retries" },
+      { pattern: /takes \*\*\d+ runs of each\*\*/, what: "repeats needed for 10%" },
+      { pattern: /the leaky server needed \*\*\d+(\.\d)? ms\*\* per request/, what: "the leak" },
+      { pattern: /\*\*Rule of thumb:\*\*/g, count: 7, what: "a rule of thumb per section" },
+    ],
+    chartsPerSection: {
+      "## 1.": 1,
+      "## 2.": 1,
+      "## 3.": 2,
+      "## 4.": 2,
+      "## 5.": 1,
+      "## 6.": 1,
+      "## 7.": 1,
+    },
+  },
 };
 
 function svgCount(cell: NotebookCell): number {
