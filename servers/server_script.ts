@@ -83,12 +83,14 @@ export async function runServerScript(
     console.error(`${script.name}: ${describeStartError(error, script, where)}`);
     Deno.exit(error instanceof Deno.errors.AddrInUse ? 1 : 2);
   }
-  console.log(`${script.name} server listening on ${handle.url} (pid ${Deno.pid})`);
+  // Signal handlers go in before the listening line: a parent that stops the server as soon
+  // as it reads that line must get a clean stop, not the default exit on SIGTERM.
   const stop = () => {
     handle.shutdown().then(() => Deno.exit(0));
   };
   Deno.addSignalListener("SIGINT", stop);
   Deno.addSignalListener("SIGTERM", stop);
+  console.log(`${script.name} server listening on ${handle.url} (pid ${Deno.pid})`);
   await handle.finished;
 }
 
