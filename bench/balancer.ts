@@ -3,7 +3,11 @@
  * the same four async backends, measured with the same wrk run shape, alternating in rounds.
  *
  * `deno task bench:balancer [--rounds 3] [--duration 5] [--connections 50] [--path /]
- * [--mode http|tcp] [--workers N] [--pin split|none]`
+ * [--mode http|tcp] [--engine raw|serve] [--workers N] [--pin split|none]`
+ *
+ * Besides req/s it prints each proxy's CPU time per request (user + system time of its processes
+ * from `/proc/PID/stat`, before and after each run, divided by the requests wrk completed): a
+ * steadier figure than req/s on a shared, noisy machine.
  *
  * Pinning (`--pin split`, the default when taskset exists): wrk on CPU 1, the proxy under test
  * (nginx or ours) on CPU 0, backends on both. The same layout is used for both proxies.
@@ -19,6 +23,9 @@ const BACKENDS = 4;
 
 interface WrkFigures {
   rps: number;
+  requests: number;
+  /** CPU time of the proxy per request, µs (NaN when unknown). */
+  cpuUs: number;
   non2xx: number;
   socketErrors: number;
 }
@@ -38,6 +45,7 @@ const { values } = (() => {
         connections: { type: "string", default: "50" },
         path: { type: "string", default: "/" },
         mode: { type: "string", default: "http" },
+        engine: { type: "string", default: "raw" },
         workers: { type: "string", default: "1" },
         pin: { type: "string", default: hasTaskset() ? "split" : "none" },
         help: { type: "boolean", short: "h" },
@@ -50,7 +58,7 @@ const { values } = (() => {
 if (values.help) {
   console.log(
     "Usage: deno task bench:balancer [--rounds N] [--duration S] [--connections C] [--path P]\n" +
-      "       [--mode http|tcp] [--workers N] [--pin split|none]",
+      "       [--mode http|tcp] [--engine raw|serve] [--workers N] [--pin split|none]",
   );
   Deno.exit(0);
 }
@@ -60,6 +68,10 @@ const connections = wholeNumber("connections", values.connections, 1, 10_000);
 const mode = values.mode;
 const workers = wholeNumber("workers", values.workers, 1, 16);
 if (mode !== "http" && mode !== "tcp") fail(`--mode must be http or tcp, got '${mode}'`);
+const engine = values.engine;
+if (engine !== "raw" && engine !== "serve") {
+  fail(`--engine must be raw or serve, got '${engine}'`);
+}
 if (values.pin !== "split" && values.pin !== "none") {
   fail(`--pin must be split or none, got '${values.pin}'`);
 }
@@ -90,7 +102,30 @@ function freePort(): number {
   return port;
 }
 
-async function startNginx(backends: Target[]): Promise<{ url: string; stop(): Promise<void> }> {
+const TICKS_PER_SECOND = 100;
+
+/** User + system CPU time of `pid` and its child processes (nginx's workers), seconds. */
+function cpuSeconds(pid: number): number {
+  const ticks = (id: number): number => {
+    try {
+      const stat = Deno.readTextFileSync(`/proc/${id}/stat`);
+      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      return Number(fields[11]) + Number(fields[12]);
+    } catch {
+      return 0;
+    }
+  };
+  let children: number[] = [];
+  try {
+    children = Deno.readTextFileSync(`/proc/${pid}/task/${pid}/children`).trim().split(/\s+/)
+      .filter((x) => x).map(Number);
+  } catch { /* no children file */ }
+  return [pid, ...children].reduce((sum, id) => sum + ticks(id), 0) / TICKS_PER_SECOND;
+}
+
+async function startNginx(
+  backends: Target[],
+): Promise<{ url: string; pid: number; stop(): Promise<void> }> {
   const dir = await Deno.makeTempDir({ prefix: "lab-nginx-" });
   const port = freePort();
   const config = `worker_processes 1;
@@ -141,7 +176,7 @@ ${backends.map((b) => `    server 127.0.0.1:${b.port};`).join("\n")}
     try {
       const response = await fetch(`${url}/health`);
       await response.body?.cancel();
-      if (response.ok) return { url, stop };
+      if (response.ok) return { url, pid: child.pid, stop };
     } catch { /* not yet */ }
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
@@ -149,13 +184,15 @@ ${backends.map((b) => `    server 127.0.0.1:${b.port};`).join("\n")}
   fail(`nginx did not start: ${(await errors).trim().split("\n")[0] ?? "no output"}`);
 }
 
-async function wrk(url: string, seconds: number): Promise<WrkFigures> {
+async function wrk(url: string, seconds: number, pid: number | null): Promise<WrkFigures> {
   const wrkArgs = ["-t1", `-c${connections}`, `-d${seconds}s`, url];
+  const cpuBefore = pid === null ? NaN : cpuSeconds(pid);
   const output = await new Deno.Command(wrkCpu ? "taskset" : "wrk", {
     args: wrkCpu ? ["-c", wrkCpu, "wrk", ...wrkArgs] : wrkArgs,
     stdout: "piped",
     stderr: "piped",
   }).output();
+  const cpu = pid === null ? NaN : cpuSeconds(pid) - cpuBefore;
   const text = new TextDecoder().decode(output.stdout);
   const rps = /Requests\/sec:\s+([\d.]+)/.exec(text);
   if (output.code !== 0 || !rps) {
@@ -163,8 +200,11 @@ async function wrk(url: string, seconds: number): Promise<WrkFigures> {
   }
   const non2xx = /Non-2xx or 3xx responses:\s+(\d+)/.exec(text);
   const socket = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(text);
+  const requests = Number(/(\d+) requests in/.exec(text)?.[1] ?? NaN);
   return {
     rps: Number(rps[1]),
+    requests,
+    cpuUs: cpu / requests * 1e6,
     non2xx: Number(non2xx?.[1] ?? 0),
     socketErrors: socket ? socket.slice(1).reduce((sum, n) => sum + Number(n), 0) : 0,
   };
@@ -178,7 +218,7 @@ function median(values: number[]): number {
 
 const format = (n: number) => Math.round(n).toLocaleString("en-US").padStart(7);
 const describe = (f: WrkFigures) =>
-  `${format(f.rps)} req/s` +
+  `${format(f.rps)} req/s ${f.cpuUs.toFixed(1).padStart(5)} µs CPU/req` +
   (f.non2xx || f.socketErrors ? ` (${f.non2xx} non-2xx, ${f.socketErrors} socket errors)` : "");
 
 try {
@@ -198,6 +238,8 @@ try {
       backendTargets.map((b) => b.url).join(","),
       "--mode",
       mode,
+      "--engine",
+      engine,
       "--workers",
       String(workers),
     ],
@@ -206,28 +248,34 @@ try {
   try {
     console.log(
       `balancer bench: ${BACKENDS} async backends, wrk -t1 -c${connections} -d${durationS}s ` +
-        `${values.path}, ${mode} mode, ${workers} balancer worker(s), ${rounds} rounds, pinning ${
+        `${values.path}, ${mode} mode (${engine} engine), ${workers} balancer worker(s), ${rounds} rounds, pinning ${
           split ? "wrk on CPU 1, proxy on CPU 0" : "none"
         }`,
     );
     const ours = `${balancer.url}${values.path}`;
     const theirs = `${nginx.url}${values.path}`;
-    await wrk(theirs, 1);
-    await wrk(ours, 1);
+    await wrk(theirs, 1, null);
+    await wrk(ours, 1, null);
     const ratios: number[] = [];
+    const cpuRatios: number[] = [];
     for (let round = 1; round <= rounds; round++) {
       const first = round % 2 === 1;
-      const a = await wrk(first ? theirs : ours, durationS);
-      const b = await wrk(first ? ours : theirs, durationS);
+      const a = await wrk(first ? theirs : ours, durationS, first ? nginx.pid : balancer.pid);
+      const b = await wrk(first ? ours : theirs, durationS, first ? balancer.pid : nginx.pid);
       const [n, o] = first ? [a, b] : [b, a];
       ratios.push(o.rps / n.rps);
+      cpuRatios.push(n.cpuUs / o.cpuUs);
       console.log(
         `round ${round}: nginx ${describe(n)} | balancer ${describe(o)} | ratio ${
           (o.rps / n.rps).toFixed(2)
         }`,
       );
     }
-    console.log(`median ratio balancer/nginx: ${median(ratios).toFixed(2)} (target >= 0.80)`);
+    const spread = `${Math.min(...ratios).toFixed(2)}-${Math.max(...ratios).toFixed(2)}`;
+    console.log(
+      `median ratio balancer/nginx: ${median(ratios).toFixed(2)} (spread ${spread}; ` +
+        `target >= 0.80); CPU per request nginx/balancer: ${median(cpuRatios).toFixed(2)}`,
+    );
   } finally {
     await nginx.stop();
   }

@@ -5,7 +5,13 @@
  * Script:
  * `deno run -A servers/balancer.ts --port 44444 --backends http://127.0.0.1:9002,http://127.0.0.1:9003
  * [--strategy round-robin|least-connections|random|two-choices] [--log] [--mode http|tcp]
- * [--health-interval-ms N] [--timeout-ms N]`
+ * [--engine raw|serve] [--health-interval-ms N] [--timeout-ms N] [--idle-timeout-ms N]
+ * [--max-body-bytes N] [--workers N]`
+ *
+ * HTTP mode has two engines for the client side: `raw` (default), its own strict HTTP/1.1 server
+ * over `Deno.listen` (see `balancer/raw_engine.ts`), and `serve`, `Deno.serve` with `Request` and
+ * `Response` objects (see `balancer/proxy.ts`). Both speak HTTP/1.1 to the backends over the same
+ * connection pools.
  *
  * Every proxied response carries `x-backend: host:port`; `GET /lb/stats` answers JSON with
  * requests, in-flight requests, failures and health per backend.
@@ -23,6 +29,12 @@ import {
   STRATEGY_NAMES,
   type StrategyName,
 } from "./balancer/strategies.ts";
+import {
+  DEFAULT_IDLE_TIMEOUT_MS,
+  DEFAULT_LIMITS,
+  DEFAULT_MAX_BODY_BYTES,
+} from "./balancer/limits.ts";
+import { startRawEngine } from "./balancer/raw_engine.ts";
 import { startTcpProxy } from "./balancer/tcp_proxy.ts";
 import {
   DEFAULT_HOSTNAME,
@@ -48,6 +60,14 @@ export const DEFAULT_TIMEOUT_MS = 30_000;
 /** How the balancer forwards: per request (HTTP) or per connection (TCP). */
 export type BalancerMode = "http" | "tcp";
 
+/** The client side of HTTP mode: its own HTTP/1.1 server (`raw`) or `Deno.serve` (`serve`). */
+export type BalancerEngine = "raw" | "serve";
+
+/** Engines, the default first. */
+export const ENGINES: readonly BalancerEngine[] = ["raw", "serve"];
+
+export { DEFAULT_IDLE_TIMEOUT_MS, DEFAULT_MAX_BODY_BYTES };
+
 /** Options of {@link startBalancer}. */
 export interface BalancerOptions extends ListenOptions {
   /** Backend base URLs, e.g. `http://127.0.0.1:9002`. At least one. */
@@ -56,6 +76,15 @@ export interface BalancerOptions extends ListenOptions {
   strategy?: StrategyName;
   /** `http` (default) balances requests; `tcp` forwards whole connections. */
   mode?: BalancerMode;
+  /** HTTP mode's client side: `raw` (default) or `serve`. */
+  engine?: BalancerEngine;
+  /**
+   * Raw engine: time a client connection may wait for its next complete request head, ms
+   * (idle keep-alive connections and slow senders are closed after it). Defaults to 15 000.
+   */
+  idleTimeoutMs?: number;
+  /** Raw engine: largest request body, bytes; larger gets 413. Defaults to 16 MiB. */
+  maxBodyBytes?: number;
   /** `true` prints one line per request; a function receives the lines instead. */
   log?: boolean | ((line: string) => void);
   /** Time between active health checks, ms; 0 turns them off. Defaults to 1000. */
@@ -79,6 +108,8 @@ export interface BalancerOptions extends ListenOptions {
 export interface BalancerStats {
   /** Forwarding mode. */
   mode: BalancerMode;
+  /** HTTP mode's client side. */
+  engine: BalancerEngine;
   /** Strategy name. */
   strategy: StrategyName;
   /** One entry per backend, in configured order. */
@@ -104,7 +135,13 @@ export async function startBalancer(options: BalancerOptions): Promise<BalancerH
   if (mode !== "http" && mode !== "tcp") {
     throw new TypeError(`unknown mode '${mode}': use http or tcp`);
   }
+  const engine = options.engine ?? "raw";
+  if (!ENGINES.includes(engine)) {
+    throw new TypeError(`unknown engine '${engine}': use ${ENGINES.join(" or ")}`);
+  }
   const timeoutMs = positive(options.timeoutMs, DEFAULT_TIMEOUT_MS, "timeoutMs");
+  const idleTimeoutMs = positive(options.idleTimeoutMs, DEFAULT_IDLE_TIMEOUT_MS, "idleTimeoutMs");
+  const maxBodyBytes = positive(options.maxBodyBytes, DEFAULT_MAX_BODY_BYTES, "maxBodyBytes");
   const intervalMs = options.healthIntervalMs ?? DEFAULT_HEALTH_INTERVAL_MS;
   if (!Number.isInteger(intervalMs) || intervalMs < 0) {
     throw new TypeError(`healthIntervalMs must be a whole number >= 0, got ${intervalMs}`);
@@ -118,6 +155,7 @@ export async function startBalancer(options: BalancerOptions): Promise<BalancerH
   const port = options.port ?? BALANCER_PORT;
   const stats = (): BalancerStats => ({
     mode,
+    engine,
     strategy: strategyName,
     backends: backends.map((backend) => backend.stats()),
   });
@@ -137,6 +175,20 @@ export async function startBalancer(options: BalancerOptions): Promise<BalancerH
   try {
     if (mode === "tcp") {
       server = startTcpProxy({ hostname, port, backends, strategy, log });
+    } else if (engine === "raw") {
+      server = startRawEngine({
+        hostname,
+        port,
+        reusePort: options.reusePort,
+        backends,
+        pools,
+        strategy,
+        timeoutMs,
+        idleTimeoutMs,
+        limits: { ...DEFAULT_LIMITS, maxBodyBytes },
+        log,
+        stats,
+      });
     } else {
       server = Deno.serve({
         hostname,
@@ -241,12 +293,27 @@ if (import.meta.main) {
   await runServerScript({
     name: "balancer",
     defaultPort: BALANCER_PORT,
-    flags: ["backends", "strategy", "mode", "health-interval-ms", "timeout-ms", "workers"],
+    flags: [
+      "backends",
+      "strategy",
+      "mode",
+      "engine",
+      "health-interval-ms",
+      "timeout-ms",
+      "idle-timeout-ms",
+      "max-body-bytes",
+      "workers",
+    ],
     help: [
       "--backends URLS    comma-separated backend URLs (default " +
       "http://127.0.0.1:9002,...,9005)",
       `--strategy NAME    ${STRATEGY_NAMES.join(" | ")} (default round-robin)`,
       "--mode MODE        http (balance requests, default) | tcp (forward whole connections)",
+      "--engine NAME      raw (own HTTP/1.1 server, default) | serve (Deno.serve), HTTP mode",
+      `--idle-timeout-ms N  close a connection with no complete request head after N ms ` +
+      `(default ${DEFAULT_IDLE_TIMEOUT_MS}; raw engine)`,
+      `--max-body-bytes N  refuse larger request bodies with 413 (default ${DEFAULT_MAX_BODY_BYTES}; ` +
+      "raw engine)",
       `--health-interval-ms N  time between /health checks (default ${DEFAULT_HEALTH_INTERVAL_MS}; 0 off)`,
       `--timeout-ms N     time a backend has to answer before 504 (default ${DEFAULT_TIMEOUT_MS})`,
       "--workers N        event loops sharing the port in HTTP mode (default 1)",
@@ -262,6 +329,10 @@ if (import.meta.main) {
       if (mode !== "http" && mode !== "tcp") {
         throw new UsageError(`--mode must be http or tcp, got '${mode}'`);
       }
+      const engine = flags.engine ?? "raw";
+      if (engine !== "raw" && engine !== "serve") {
+        throw new UsageError(`--engine must be raw or serve, got '${engine}'`);
+      }
       let strategy: StrategyName;
       try {
         strategy = parseStrategyName(String(flags.strategy ?? "round-robin"));
@@ -273,7 +344,16 @@ if (import.meta.main) {
         backends,
         strategy,
         mode,
+        engine,
         log,
+        idleTimeoutMs: intFlag(
+          flags,
+          "idle-timeout-ms",
+          DEFAULT_IDLE_TIMEOUT_MS,
+          1,
+          3_600_000,
+        ),
+        maxBodyBytes: intFlag(flags, "max-body-bytes", DEFAULT_MAX_BODY_BYTES, 1, 2 ** 40),
         healthIntervalMs: intFlag(
           flags,
           "health-interval-ms",

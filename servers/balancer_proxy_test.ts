@@ -1,6 +1,6 @@
 import { deepEqual as assertEquals, ok as assert } from "node:assert/strict";
 import { startAsync } from "./async.ts";
-import { startBalancer } from "./balancer.ts";
+import { type BalancerEngine, type BalancerOptions, ENGINES, startBalancer } from "./balancer.ts";
 import {
   type Echo,
   rawExchange,
@@ -8,9 +8,21 @@ import {
   startRawBackend,
 } from "./balancer/test_servers.ts";
 
-Deno.test("requests are forwarded with X-Forwarded-* and without hop-by-hop headers", async () => {
+/** The engine the running test uses: every test runs once per engine. */
+let engine: BalancerEngine = "raw";
+const start = (options: BalancerOptions) => startBalancer({ engine, ...options });
+function test(name: string, fn: () => Promise<void>): void {
+  for (const each of ENGINES) {
+    Deno.test(`[${each}] ${name}`, () => {
+      engine = each;
+      return fn();
+    });
+  }
+}
+
+test("requests are forwarded with X-Forwarded-* and without hop-by-hop headers", async () => {
   const echo = startEchoBackend("echo");
-  const balancer = await startBalancer({ port: 0, backends: [echo.url], healthIntervalMs: 0 });
+  const balancer = await start({ port: 0, backends: [echo.url], healthIntervalMs: 0 });
   try {
     const body = "name=lab&n=1";
     const raw = await rawExchange(
@@ -48,9 +60,9 @@ Deno.test("requests are forwarded with X-Forwarded-* and without hop-by-hop head
   }
 });
 
-Deno.test("a request body of unknown length is streamed through (chunked)", async () => {
+test("a request body of unknown length is streamed through (chunked)", async () => {
   const echo = startEchoBackend("echo");
-  const balancer = await startBalancer({ port: 0, backends: [echo.url], healthIntervalMs: 0 });
+  const balancer = await start({ port: 0, backends: [echo.url], healthIntervalMs: 0 });
   try {
     const parts = ["first part,", " second part,", " last part"];
     const body = new ReadableStream<Uint8Array>({
@@ -70,7 +82,7 @@ Deno.test("a request body of unknown length is streamed through (chunked)", asyn
   }
 });
 
-Deno.test("response hop-by-hop headers are dropped and chunked bodies decoded", async () => {
+test("response hop-by-hop headers are dropped and chunked bodies decoded", async () => {
   const raw = startRawBackend(
     "HTTP/1.1 201 Created\r\n" +
       "Connection: X-Drop-Me\r\n" +
@@ -80,7 +92,7 @@ Deno.test("response hop-by-hop headers are dropped and chunked bodies decoded", 
       "Transfer-Encoding: chunked\r\n\r\n" +
       "5\r\nhello\r\n7\r\n, world\r\n0\r\n\r\n",
   );
-  const balancer = await startBalancer({ port: 0, backends: [raw.url], healthIntervalMs: 0 });
+  const balancer = await start({ port: 0, backends: [raw.url], healthIntervalMs: 0 });
   try {
     const response = await fetch(`${balancer.url}/`);
     assertEquals(response.status, 201);
@@ -95,9 +107,9 @@ Deno.test("response hop-by-hop headers are dropped and chunked bodies decoded", 
   }
 });
 
-Deno.test("/page.html, HEAD and a large /bytes body arrive byte-identical", async () => {
+test("/page.html, HEAD and a large /bytes body arrive byte-identical", async () => {
   const backend = await startAsync({ port: 0 });
-  const balancer = await startBalancer({ port: 0, backends: [backend.url], healthIntervalMs: 0 });
+  const balancer = await start({ port: 0, backends: [backend.url], healthIntervalMs: 0 });
   try {
     for (const path of ["/page.html", "/logo.png", "/bytes?n=3000000"]) {
       const direct = await fetch(`${backend.url}${path}`);
@@ -120,10 +132,10 @@ Deno.test("/page.html, HEAD and a large /bytes body arrive byte-identical", asyn
   }
 });
 
-Deno.test("tcp mode forwards whole connections round robin", async () => {
+test("tcp mode forwards whole connections round robin", async () => {
   const a = startEchoBackend("a");
   const b = startEchoBackend("b");
-  const balancer = await startBalancer({
+  const balancer = await start({
     port: 0,
     backends: [a.url, b.url],
     mode: "tcp",
@@ -164,8 +176,8 @@ Deno.test("tcp mode forwards whole connections round robin", async () => {
   }
 });
 
-Deno.test("bad options fail with one line naming the fix", async () => {
-  const cases: [Parameters<typeof startBalancer>[0], RegExp][] = [
+test("bad options fail with one line naming the fix", async () => {
+  const cases: [Parameters<typeof start>[0], RegExp][] = [
     [{ backends: [] }, /no backends given/],
     [{ backends: ["ftp://127.0.0.1:9002"] }, /must use http:\/\//],
     [{ backends: ["http://127.0.0.1"] }, /has no port/],
@@ -174,7 +186,7 @@ Deno.test("bad options fail with one line naming the fix", async () => {
   for (const [options, message] of cases) {
     let error: unknown;
     try {
-      const handle = await startBalancer({ port: 0, ...options });
+      const handle = await start({ port: 0, ...options });
       await handle.shutdown();
     } catch (caught) {
       error = caught;

@@ -1,9 +1,27 @@
 import { deepEqual as assertEquals, ok as assert } from "node:assert/strict";
 import { startAsync } from "./async.ts";
-import { type BalancerHandle, startBalancer } from "./balancer.ts";
+import {
+  type BalancerEngine,
+  type BalancerHandle,
+  type BalancerOptions,
+  ENGINES,
+  startBalancer,
+} from "./balancer.ts";
 import { type StrategyName } from "./balancer/strategies.ts";
 import { startEchoBackend, startRawBackend, type TestServer } from "./balancer/test_servers.ts";
 import type { ServerHandle } from "./server_handle.ts";
+
+/** The engine the running test uses: every test runs once per engine. */
+let engine: BalancerEngine = "raw";
+const start = (options: BalancerOptions) => startBalancer({ engine, ...options });
+function test(name: string, fn: () => Promise<void>): void {
+  for (const each of ENGINES) {
+    Deno.test(`[${each}] ${name}`, () => {
+      engine = each;
+      return fn();
+    });
+  }
+}
 
 const label = (url: string) => url.replace("http://", "");
 
@@ -26,9 +44,9 @@ async function stopAll(
   );
 }
 
-Deno.test("round robin is exact: 4 backends, 8 requests, each twice in order", async () => {
+test("round robin is exact: 4 backends, 8 requests, each twice in order", async () => {
   const backends = await Promise.all([1, 2, 3, 4].map(() => startAsync({ port: 0 })));
-  const balancer = await startBalancer({ port: 0, backends: backends.map((b) => b.url) });
+  const balancer = await start({ port: 0, backends: backends.map((b) => b.url) });
   try {
     const seen: (string | null)[] = [];
     for (let i = 0; i < 8; i++) {
@@ -48,9 +66,9 @@ Deno.test("round robin is exact: 4 backends, 8 requests, each twice in order", a
   }
 });
 
-Deno.test("GET /lb/stats reports requests, in flight, failures and health per backend", async () => {
+test("GET /lb/stats reports requests, in flight, failures and health per backend", async () => {
   const backend = await startAsync({ port: 0 });
-  const balancer = await startBalancer({ port: 0, backends: [backend.url], log: () => {} });
+  const balancer = await start({ port: 0, backends: [backend.url], log: () => {} });
   try {
     await get(`${balancer.url}/page.html`);
     const stats = await (await fetch(`${balancer.url}/lb/stats`)).json();
@@ -68,10 +86,10 @@ Deno.test("GET /lb/stats reports requests, in flight, failures and health per ba
   }
 });
 
-Deno.test("--log lines name the client, the request and the backend", async () => {
+test("--log lines name the client, the request and the backend", async () => {
   const backend = await startAsync({ port: 0 });
   const lines: string[] = [];
-  const balancer = await startBalancer({
+  const balancer = await start({
     port: 0,
     backends: [backend.url],
     log: (line) => lines.push(line),
@@ -92,7 +110,7 @@ Deno.test("--log lines name the client, the request and the backend", async () =
 });
 
 for (const strategy of ["least-connections", "two-choices"] as StrategyName[]) {
-  Deno.test(`${strategy} sends fewer requests to a backend that answers slowly`, async () => {
+  test(`${strategy} sends fewer requests to a backend that answers slowly`, async () => {
     const fast = await Promise.all([1, 2, 3].map(() => startAsync({ port: 0 })));
     const slowServer = Deno.serve(
       { hostname: "127.0.0.1", port: 0, onListen: () => {} },
@@ -102,7 +120,7 @@ for (const strategy of ["least-connections", "two-choices"] as StrategyName[]) {
       },
     );
     const slowUrl = `http://127.0.0.1:${slowServer.addr.port}`;
-    const balancer = await startBalancer({
+    const balancer = await start({
       port: 0,
       backends: [slowUrl, ...fast.map((b) => b.url)],
       strategy,
@@ -134,10 +152,10 @@ for (const strategy of ["least-connections", "two-choices"] as StrategyName[]) {
   });
 }
 
-Deno.test("a killed backend fails no GET and is re-admitted after a restart", async () => {
+test("a killed backend fails no GET and is re-admitted after a restart", async () => {
   const backends = await Promise.all([1, 2, 3].map(() => startAsync({ port: 0 })));
   const victimPort = backends[1]!.port;
-  const balancer = await startBalancer({
+  const balancer = await start({
     port: 0,
     backends: backends.map((b) => b.url),
     healthIntervalMs: 50,
@@ -179,10 +197,10 @@ Deno.test("a killed backend fails no GET and is re-admitted after a restart", as
   }
 });
 
-Deno.test("a POST that reached a backend which then closed gets 502 and is not sent again", async () => {
+test("a POST that reached a backend which then closed gets 502 and is not sent again", async () => {
   const closing = startRawBackend("close");
   const echo = startEchoBackend("echo");
-  const balancer = await startBalancer({
+  const balancer = await start({
     port: 0,
     backends: [closing.url, echo.url],
     healthIntervalMs: 0,
@@ -209,11 +227,11 @@ Deno.test("a POST that reached a backend which then closed gets 502 and is not s
   }
 });
 
-Deno.test("a POST to a backend that refuses connections goes to the next one, once", async () => {
+test("a POST to a backend that refuses connections goes to the next one, once", async () => {
   const dead = startRawBackend("close");
   await dead.close();
   const echo = startEchoBackend("echo");
-  const balancer = await startBalancer({
+  const balancer = await start({
     port: 0,
     backends: [dead.url, echo.url],
     healthIntervalMs: 0,
@@ -231,12 +249,12 @@ Deno.test("a POST to a backend that refuses connections goes to the next one, on
   }
 });
 
-Deno.test("all backends down gives 503 with a clear body", async () => {
+test("all backends down gives 503 with a clear body", async () => {
   const a = startRawBackend("close");
   const b = startRawBackend("close");
   await a.close();
   await b.close();
-  const balancer = await startBalancer({ port: 0, backends: [a.url, b.url], healthIntervalMs: 0 });
+  const balancer = await start({ port: 0, backends: [a.url, b.url], healthIntervalMs: 0 });
   try {
     for (const method of ["GET", "POST"]) {
       const response = await fetch(`${balancer.url}/`, { method });
@@ -250,9 +268,9 @@ Deno.test("all backends down gives 503 with a clear body", async () => {
   }
 });
 
-Deno.test("a backend that does not answer in time gives 504", async () => {
+test("a backend that does not answer in time gives 504", async () => {
   const silent = startRawBackend(null);
-  const balancer = await startBalancer({
+  const balancer = await start({
     port: 0,
     backends: [silent.url],
     timeoutMs: 150,
@@ -268,9 +286,9 @@ Deno.test("a backend that does not answer in time gives 504", async () => {
   }
 });
 
-Deno.test("two balancer workers share one port and stop cleanly", async () => {
+test("two balancer workers share one port and stop cleanly", async () => {
   const backends = await Promise.all([1, 2].map(() => startAsync({ port: 0 })));
-  const balancer = await startBalancer({
+  const balancer = await start({
     port: 0,
     backends: backends.map((b) => b.url),
     workers: 2,

@@ -97,9 +97,10 @@ export class Http1Connection {
   }
 
   /** Writes all of `bytes`. */
-  async write(bytes: Uint8Array): Promise<void> {
-    let offset = 0;
-    while (offset < bytes.length) offset += await this.#conn.write(bytes.subarray(offset));
+  write(bytes: Uint8Array): Promise<void> {
+    return this.#conn.write(bytes).then((n) =>
+      n < bytes.length ? this.write(bytes.subarray(n)) : undefined
+    );
   }
 
   /**
@@ -113,24 +114,32 @@ export class Http1Connection {
 
   /** Reads a response head; 1xx interim responses are skipped. */
   async readHead(): Promise<ResponseHead> {
+    return parseHead(await this.readHeadText());
+  }
+
+  /**
+   * Reads a response head as text (status line and header lines, without the final blank line);
+   * 1xx interim responses other than 101 are skipped.
+   */
+  async readHeadText(): Promise<string> {
     let scanned = 0;
     for (;;) {
       const buffer = this.#buffer;
       const limit = this.#end - 3;
+      let found = -1;
       for (let i = this.#start + scanned; i < limit; i++) {
         if (
           buffer[i] === CR && buffer[i + 1] === LF && buffer[i + 2] === CR && buffer[i + 3] === LF
         ) {
-          const text = decoder.decode(buffer.subarray(this.#start, i));
-          this.#start = i + 4;
-          const head = parseHead(text);
-          if (head.status >= 200 || head.status === 101) return head;
-          scanned = -1;
+          found = i;
           break;
         }
       }
-      if (scanned === -1) {
+      if (found >= 0) {
+        const text = decoder.decode(buffer.subarray(this.#start, found));
+        this.#start = found + 4;
         scanned = 0;
+        if (text.charCodeAt(9) !== 49 /* 1 */ || text.startsWith("101", 9)) return text;
         continue;
       }
       scanned = Math.max(0, this.#end - this.#start - 3);
@@ -149,6 +158,28 @@ export class Http1Connection {
     }
   }
 
+  /** The bytes read but not consumed yet: a view, valid until the next read. */
+  buffered(): Uint8Array {
+    return this.#buffer.subarray(this.#start, this.#end);
+  }
+
+  /** Marks `n` buffered bytes as consumed. */
+  consume(n: number): void {
+    this.#start += n;
+  }
+
+  /** Reads more bytes into the buffer; false at the end of the stream. */
+  async fill(): Promise<boolean> {
+    const n = await this.#startRead();
+    this.#pending = null;
+    if (n === null) {
+      this.#closed = true;
+      return false;
+    }
+    this.#end += n;
+    return true;
+  }
+
   /** Reads exactly `n` body bytes into a new array. */
   async readExactly(n: number): Promise<Uint8Array<ArrayBuffer>> {
     if (this.#end - this.#start >= n) {
@@ -164,13 +195,13 @@ export class Http1Connection {
       this.#start += take;
       offset += take;
       if (offset === n) return out;
-      if (!(await this.#fill())) throw new ConnectionClosedError("backend closed mid-body");
+      if (!(await this.fill())) throw new ConnectionClosedError("backend closed mid-body");
     }
   }
 
   /** Reads up to `max` bytes (at least one); null at the end of the stream. */
   async readSome(max: number): Promise<Uint8Array<ArrayBuffer> | null> {
-    if (this.#start === this.#end && !(await this.#fill())) return null;
+    if (this.#start === this.#end && !(await this.fill())) return null;
     const take = Math.min(this.#end - this.#start, max);
     const out = this.#buffer.slice(this.#start, this.#start + take);
     this.#start += take;
@@ -190,21 +221,9 @@ export class Http1Connection {
       if (this.#end - this.#start > MAX_HEAD_BYTES) throw new Error("line too long from backend");
       from = Math.max(this.#start, this.#end - 1);
       const offset = from - this.#start;
-      if (!(await this.#fill())) throw new ConnectionClosedError("backend closed mid-line");
+      if (!(await this.fill())) throw new ConnectionClosedError("backend closed mid-line");
       from = this.#start + offset;
     }
-  }
-
-  /** Reads more bytes into the buffer; false at the end of the stream. */
-  async #fill(): Promise<boolean> {
-    const n = await this.#startRead();
-    this.#pending = null;
-    if (n === null) {
-      this.#closed = true;
-      return false;
-    }
-    this.#end += n;
-    return true;
   }
 
   #startRead(): Promise<number | null> {

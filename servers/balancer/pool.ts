@@ -28,13 +28,19 @@ export class ConnectionPool {
 
   /** An idle connection, or a new one (rejects when the backend cannot be reached). */
   acquire(): Promise<Http1Connection> {
+    const idle = this.takeIdle();
+    return idle ? Promise.resolve(idle) : Http1Connection.open(this.hostname, this.port);
+  }
+
+  /** An idle connection taken out of the pool, or undefined when there is none. */
+  takeIdle(): Http1Connection | undefined {
     for (let connection = this.#idle.pop(); connection; connection = this.#idle.pop()) {
       if (!connection.closed) {
         connection.unpark();
-        return Promise.resolve(connection);
+        return connection;
       }
     }
-    return Http1Connection.open(this.hostname, this.port);
+    return undefined;
   }
 
   /** Returns a connection after a complete exchange; `reusable` false closes it. */

@@ -153,3 +153,120 @@ export async function rawExchange(port: number, request: string): Promise<string
     conn.close();
   }
 }
+
+/** A backend that records every byte it receives. */
+export interface RecordingBackend extends TestServer {
+  /** Everything received so far, on all connections, as text. */
+  received(): string;
+}
+
+/**
+ * Starts a raw backend that records the bytes it receives and answers each request head (bodies
+ * are not expected) with `200 ok`, keeping the connection open.
+ */
+export function startRecordingBackend(): RecordingBackend {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const open = new Set<Deno.Conn>();
+  const tasks = new Set<Promise<void>>();
+  const decoder = new TextDecoder();
+  const reply = new TextEncoder().encode("HTTP/1.1 200 OK\r\ncontent-length: 3\r\n\r\nok\n");
+  let received = "";
+  let count = 0;
+  const accepting = (async () => {
+    for (;;) {
+      let conn: Deno.Conn;
+      try {
+        conn = await listener.accept();
+      } catch {
+        return;
+      }
+      open.add(conn);
+      const task = (async () => {
+        const buffer = new Uint8Array(16 * 1024);
+        let pending = "";
+        try {
+          for (let n = await conn.read(buffer); n !== null; n = await conn.read(buffer)) {
+            const text = decoder.decode(buffer.subarray(0, n));
+            received += text;
+            pending += text;
+            for (
+              let end = pending.indexOf("\r\n\r\n");
+              end >= 0;
+              end = pending.indexOf("\r\n\r\n")
+            ) {
+              pending = pending.slice(end + 4);
+              count++;
+              await conn.write(reply);
+            }
+          }
+        } catch {
+          /* the peer went away */
+        } finally {
+          open.delete(conn);
+          try {
+            conn.close();
+          } catch { /* closed already */ }
+        }
+      })();
+      tasks.add(task);
+      task.finally(() => tasks.delete(task));
+    }
+  })();
+  const port = (listener.addr as Deno.NetAddr).port;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    port,
+    count: () => count,
+    received: () => received,
+    async close() {
+      listener.close();
+      await accepting;
+      for (const conn of open) {
+        try {
+          conn.close();
+        } catch { /* closed already */ }
+      }
+      await Promise.all([...tasks]);
+    },
+  };
+}
+
+/**
+ * Sends `request` on a new connection, half-closes it (so a server waiting for more bytes sees
+ * the end), and returns everything read until the server closes; rejects after `limitMs`.
+ */
+export async function sendAndHalfClose(
+  port: number,
+  request: Uint8Array,
+  limitMs = 5000,
+): Promise<string> {
+  const conn = await Deno.connect({ hostname: "127.0.0.1", port });
+  const timer = setTimeout(() => {
+    try {
+      conn.close();
+    } catch { /* closed already */ }
+  }, limitMs);
+  try {
+    try {
+      await conn.write(request);
+      await conn.closeWrite();
+    } catch { /* the server may close first: read what it sent */ }
+    const chunks: Uint8Array<ArrayBuffer>[] = [];
+    const buffer = new Uint8Array(16 * 1024);
+    try {
+      for (let n = await conn.read(buffer); n !== null; n = await conn.read(buffer)) {
+        chunks.push(buffer.slice(0, n));
+      }
+    } catch (error) {
+      if (!(error instanceof Deno.errors.ConnectionReset)) {
+        throw new Error(`no answer within ${limitMs} ms`, { cause: error });
+      }
+    }
+    return new TextDecoder().decode(await new Blob(chunks).arrayBuffer());
+  } finally {
+    clearTimeout(timer);
+    try {
+      conn.close();
+    } catch { /* closed already */ }
+  }
+}

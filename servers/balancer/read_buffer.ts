@@ -1,0 +1,50 @@
+/**
+ * A growable read buffer over one connection: the raw engine's view of what a client has sent.
+ *
+ * @module
+ */
+
+const MIN_READ_ROOM = 4096;
+
+/** Bytes read from a connection and not consumed yet: `bytes[start, end)`. */
+export class ReadBuffer {
+  /** The storage; replaced when it grows. */
+  bytes: Uint8Array;
+  /** First unconsumed byte. */
+  start = 0;
+  /** One past the last byte read. */
+  end = 0;
+
+  /** Creates an empty buffer of `size` bytes over `conn`. */
+  constructor(readonly conn: Deno.Conn, size = 16 * 1024) {
+    this.bytes = new Uint8Array(size);
+  }
+
+  /** Unconsumed bytes. */
+  get length(): number {
+    return this.end - this.start;
+  }
+
+  /**
+   * Reads more bytes (making room first: moving unconsumed bytes to the front or growing).
+   * Returns false at the end of the stream.
+   */
+  async fill(): Promise<boolean> {
+    if (this.start === this.end) this.start = this.end = 0;
+    if (this.bytes.length - this.end < MIN_READ_ROOM) {
+      const used = this.end - this.start;
+      const next = used + MIN_READ_ROOM * 2 > this.bytes.length
+        ? new Uint8Array(Math.max(this.bytes.length * 2, used + MIN_READ_ROOM * 2))
+        : this.bytes;
+      if (next === this.bytes) next.copyWithin(0, this.start, this.end);
+      else next.set(this.bytes.subarray(this.start, this.end));
+      this.bytes = next;
+      this.start = 0;
+      this.end = used;
+    }
+    const n = await this.conn.read(this.bytes.subarray(this.end));
+    if (n === null) return false;
+    this.end += n;
+    return true;
+  }
+}
