@@ -5,9 +5,15 @@
  * failing status, dies from a signal or outlives its timeout (it is then killed with SIGKILL)
  * becomes a {@link LoadGenError} carrying the tail of its standard error.
  *
+ * On Linux the tool runs under the CPU-measuring wrapper of `process_cpu.ts`, in a process group
+ * of its own: its output says how much CPU it used ({@link ToolOutput.generatorCpu}), and a
+ * timeout kills the whole group, so nothing the tool started is left behind.
+ *
  * @module
  */
 
+import { delimiter, join } from "node:path";
+import { type GeneratorCpu, generatorCpu, measuredCommand, takeCpuReport } from "./process_cpu.ts";
 import { LoadGenError } from "./types.ts";
 
 /** How many characters of standard error a {@link LoadGenError} carries. */
@@ -35,6 +41,38 @@ export interface ToolOutput {
   stderr: string;
   /** Wall time of the child process, milliseconds. */
   elapsedMs: number;
+  /** CPU the tool used, when it could be measured (Linux). */
+  generatorCpu?: GeneratorCpu;
+}
+
+/** Process groups of tools still running, killed if this process exits first. */
+const liveGroups = new Set<number>();
+globalThis.addEventListener("unload", () => {
+  for (const group of liveGroups) killGroup(group);
+});
+
+function killGroup(group: number): void {
+  try {
+    Deno.kill(-group, "SIGKILL");
+  } catch { /* already gone */ }
+}
+
+function isExecutableFile(path: string): boolean {
+  try {
+    const info = Deno.statSync(path);
+    return info.isFile && (info.mode === null || (info.mode & 0o111) !== 0);
+  } catch {
+    return false;
+  }
+}
+
+/** Where `command` would be found on `PATH`, or null when it is not there. */
+function onPath(command: string, path: string | undefined): string | null {
+  if (command.includes("/")) return isExecutableFile(command) ? command : null;
+  for (const dir of (path ?? "").split(delimiter)) {
+    if (dir !== "" && isExecutableFile(join(dir, command))) return join(dir, command);
+  }
+  return null;
 }
 
 /** The last `chars` characters of `text`, trimmed, prefixed with `...` when cut. */
@@ -55,11 +93,15 @@ export async function runTool(
   args: string[],
   options: RunToolOptions,
 ): Promise<ToolOutput> {
+  const spawn = measuredCommand(command, args);
+  if (spawn.measured && onPath(command, options.env?.PATH ?? Deno.env.get("PATH")) === null) {
+    throw new LoadGenError(`${name}: command '${command}' not found; is ${name} installed?`);
+  }
   const started = performance.now();
   let child: Deno.ChildProcess;
   try {
-    child = new Deno.Command(command, {
-      args,
+    child = new Deno.Command(spawn.command, {
+      args: spawn.args,
       env: options.env,
       cwd: options.cwd,
       stdin: "null",
@@ -73,11 +115,14 @@ export async function runTool(
     throw new LoadGenError(`${name}: could not start '${command}': ${describe(error)}`);
   }
 
+  const group = spawn.measured ? child.pid : null;
+  if (group !== null) liveGroups.add(group);
   const stdout = collect(child.stdout);
   const stderr = collect(child.stderr);
   let timedOut = false;
   const timer = setTimeout(() => {
     timedOut = true;
+    if (group !== null) killGroup(group);
     try {
       child.kill("SIGKILL");
     } catch { /* already gone */ }
@@ -88,10 +133,14 @@ export async function runTool(
     status = await child.status;
   } finally {
     clearTimeout(timer);
+    if (group !== null) liveGroups.delete(group);
   }
+  const exitedMs = performance.now() - started;
   // A grandchild may still hold the pipes open; do not wait for it for long.
-  const [out, err] = await Promise.all([stdout.finish(1000), stderr.finish(1000)]);
+  const [out, wrappedErr] = await Promise.all([stdout.finish(1000), stderr.finish(1000)]);
   const elapsedMs = performance.now() - started;
+  const report = spawn.measured ? takeCpuReport(wrappedErr) : { stderr: wrappedErr, cpuS: null };
+  const err = report.stderr;
 
   if (timedOut) {
     throw new LoadGenError(
@@ -106,16 +155,27 @@ export async function runTool(
   if (!(options.okCodes ?? [0]).includes(status.code)) {
     throw new LoadGenError(`${name} failed with exit code ${status.code}`, tail(err || out));
   }
-  return { code: status.code, stdout: out, stderr: err, elapsedMs };
+  const output: ToolOutput = { code: status.code, stdout: out, stderr: err, elapsedMs };
+  if (report.cpuS !== null && exitedMs > 0) {
+    output.generatorCpu = generatorCpu(report.cpuS, exitedMs / 1000);
+  }
+  return output;
 }
 
 /**
- * Parses a finished tool's output with `parse`; a parse failure becomes a {@link LoadGenError}
- * naming the tool and carrying the tail of its standard error (or output, when stderr is empty).
+ * Parses a finished tool's output with `parse` into a parser's result parts, and adds the tool's
+ * measured CPU (`generatorCpuS`, `generatorCpuPercent`) when known, so every adapter passes it
+ * on. A parse failure becomes a {@link LoadGenError} naming the tool and carrying the tail of its
+ * standard error (or output, when stderr is empty).
  */
-export function parseToolOutput<T>(name: string, output: ToolOutput, parse: () => T): T {
+export function parseToolOutput<T extends object>(
+  name: string,
+  output: ToolOutput,
+  parse: () => T,
+): T & Partial<GeneratorCpu> {
+  let parts: T;
   try {
-    return parse();
+    parts = parse();
   } catch (error) {
     if (error instanceof LoadGenError) {
       throw new LoadGenError(
@@ -128,6 +188,7 @@ export function parseToolOutput<T>(name: string, output: ToolOutput, parse: () =
       tail(output.stderr || output.stdout),
     );
   }
+  return output.generatorCpu ? { ...parts, ...output.generatorCpu } : parts;
 }
 
 interface Collector {

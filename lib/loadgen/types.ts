@@ -102,6 +102,17 @@ export interface RunResult {
   timePerRequestAllMs: number;
   /** Latency histogram when the tool gives per-request data or buckets. */
   histogram?: HistogramBucket[];
+  /**
+   * User plus system CPU seconds of the generator's processes during the run; undefined where
+   * it cannot be measured (not Linux, or Locust).
+   */
+  generatorCpuS?: number;
+  /**
+   * The generator's CPU seconds per wall second of its process, times 100: 100 is one full
+   * core. Near 100 for a single-threaded tool (ab, wrk -t1) means the generator, not the server,
+   * may have set the pace.
+   */
+  generatorCpuPercent?: number;
   /** Loud problems: non-2xx, failures, fewer completed than asked. Empty when clean. */
   warnings: string[];
   /** Other remarks about how the figures were made (rounding, corrections). */
