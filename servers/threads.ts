@@ -79,7 +79,15 @@ export async function startThreads(options: ThreadsOptions = {}): Promise<Server
   });
 
   async function handle(request: Request): Promise<Response> {
-    if (CONTROL_PATHS.has(splitTarget(request.url)[0])) return control.handle(request);
+    // Control paths, and methods the app refuses (405), are answered here: a POST's body is
+    // never read, so a client cannot make the listener buffer an unbounded upload. A GET's body
+    // never reaches a handler (the Fetch API drops it; Deno reads and discards it).
+    if (
+      CONTROL_PATHS.has(splitTarget(request.url)[0]) ||
+      (request.method !== "GET" && request.method !== "HEAD")
+    ) {
+      return control.handle(request);
+    }
     counters.begin(0);
     try {
       const message: ThreadRequest = {
@@ -87,7 +95,7 @@ export async function startThreads(options: ThreadsOptions = {}): Promise<Server
         method: request.method,
         url: request.url,
         headers: [...request.headers],
-        body: request.body === null ? null : await request.arrayBuffer(),
+        body: null,
       };
       const reply = await pool.run(message);
       return new Response(reply.body, { status: reply.status, headers: reply.headers });

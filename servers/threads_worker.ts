@@ -36,12 +36,7 @@ self.onmessage = async (event: MessageEvent<ThreadInit | ThreadRequest>) => {
     return;
   }
   if (app === null) throw new Error("threads worker got a request before its init message");
-  const request = new Request(message.url, {
-    method: message.method,
-    headers: message.headers,
-    body: message.body,
-  });
-  const response = await app.handle(request);
+  const response = await answer(app, message);
   const body = response.body === null ? null : await response.arrayBuffer();
   const reply: ThreadResponse = {
     type: "response",
@@ -51,6 +46,30 @@ self.onmessage = async (event: MessageEvent<ThreadInit | ThreadRequest>) => {
   };
   post(reply, body ? [body] : []);
 };
+
+/**
+ * Answers one request and never throws: a request whose URL cannot be rebuilt here (Deno puts a
+ * client's Host header into `request.url` unchecked, e.g. `Host: a b`) gets 400 instead of
+ * ending this worker.
+ */
+async function answer(app: App, message: ThreadRequest): Promise<Response> {
+  let request: Request;
+  try {
+    request = new Request(message.url, {
+      method: message.method,
+      headers: message.headers,
+      body: message.body,
+    });
+  } catch {
+    return new Response(`bad request: invalid Host header or URL\n`, { status: 400 });
+  }
+  try {
+    return await app.handle(request);
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    return new Response(`internal error: ${reason}\n`, { status: 500 });
+  }
+}
 
 function post(message: ThreadMessage, transfer: Transferable[] = []): void {
   self.postMessage(message, transfer);
