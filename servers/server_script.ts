@@ -5,6 +5,15 @@
  * input closes, so a child started by the harness never outlives it) and `--help`. A bad flag or
  * a port in use prints one line and exits with status 2 or 1, never a stack trace.
  *
+ * Slow and idle clients: `Deno.serve` (2.9.6) closes no connection by itself. Measured: a client
+ * that connects and says nothing, one that sends its request head a byte a second, and an idle
+ * keep-alive connection after a response are all still open after 100 s, and `Deno.serve` takes
+ * no header-read or idle timeout option (hyper's `header_read_timeout` is not wired up), nor
+ * hands the handler its socket. So there is no `--idle-timeout-ms` flag: it could not be
+ * honoured. Such connections cost one file descriptor each and do not hold up other requests
+ * (`robust_slow_clients_test.ts`); the bound is the open-file limit (`ulimit -n`). To close
+ * them, put a proxy with timeouts in front (nginx: `client_header_timeout`, `keepalive_timeout`).
+ *
  * @module
  */
 
