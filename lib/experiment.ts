@@ -6,6 +6,8 @@
  * drift of the machine hits every target alike. Each target gets one warm-up run that is not
  * recorded. Launched targets are stopped in `finally`; with {@link launchScript}'s registry and
  * `--exit-with-stdin`, neither an exception, Ctrl-C nor a killed kernel leaves a server behind.
+ * Jupyter's interrupt button (SIGINT to the kernel) stops the servers and makes
+ * {@link runExperiment} throw an `InterruptedError` naming the runs kept; the kernel survives.
  *
  * A `{name, url}` target is used as it is, not launched. It must be on loopback unless its
  * address is listed in `allowHosts` (a private IPv4 address of a network the lab made itself,
@@ -30,7 +32,13 @@ import { fileURLToPath } from "node:url";
 import pl from "nodejs-polars";
 import { isModelName, MODEL_NAMES, MODELS } from "../servers/models.ts";
 import { collectEnvironment, type Environment, type EnvironmentTarget } from "./environment.ts";
-import { attachUrl, launchScript, type Target } from "./launch.ts";
+import {
+  attachUrl,
+  InterruptedError,
+  launchScript,
+  type Target,
+  watchInterrupts,
+} from "./launch.ts";
 import { runLoad } from "./loadgen/mod.ts";
 import { checkAllowHosts, checkTargetHost, isRemoteTarget } from "./loadgen/target_hosts.ts";
 import type { GeneratorName, RunResult, RunSpec } from "./loadgen/types.ts";
@@ -401,13 +409,33 @@ export async function runExperiment(
   const errors: RunError[] = [];
   const targets: Target[] = [];
   let generatorKnown = false;
+  const interrupts = watchInterrupts();
+  const interrupted = () =>
+    new InterruptedError(
+      `experiment ${experiment.name} interrupted (SIGINT): its servers are stopped and ` +
+        `${records.length} finished run(s) are kept in ${join(dir, "runs.ndjson")}`,
+    );
+  const checkInterrupted = () => {
+    if (interrupts.signal.aborted) throw interrupted();
+  };
+  /** `work`, or an {@link InterruptedError} as soon as a SIGINT arrives in a kernel. */
+  const unlessInterrupted = <T>(work: Promise<T>): Promise<T> => {
+    checkInterrupted();
+    return new Promise<T>((resolve, reject) => {
+      const abort = () => reject(interrupted());
+      interrupts.signal.addEventListener("abort", abort, { once: true });
+      work.then(resolve, reject).finally(() =>
+        interrupts.signal.removeEventListener("abort", abort)
+      );
+    });
+  };
 
   const runOne = async (target: Target, concurrency: number): Promise<RunResult> => {
-    const result = await runLoad(specFor(experiment, target, concurrency), {
+    const result = await unlessInterrupted(runLoad(specFor(experiment, target, concurrency), {
       generator: experiment.generator ?? undefined,
       runTimeoutS: experiment.runTimeoutS ?? undefined,
       quiet: true,
-    });
+    }));
     if (!generatorKnown) {
       generatorKnown = true;
       environment = {
@@ -421,7 +449,9 @@ export async function runExperiment(
   };
 
   try {
-    for (const spec of experiment.targets) targets.push(await startTarget(spec, experiment));
+    for (const spec of experiment.targets) {
+      targets.push(await unlessInterrupted(startTarget(spec, experiment)));
+    }
     environment = { ...environment, targets: targets.map(describeTarget) };
     saveJson(dir, ENVIRONMENT_FILE, environment);
     if (experiment.warmup) {
@@ -432,6 +462,7 @@ export async function runExperiment(
         try {
           await runOne(target, top);
         } catch (error) {
+          if (error instanceof InterruptedError) throw error;
           ok = false;
           if (experiment.logErrors) {
             console.error(`warm-up of ${target.name} failed: ${oneLine(error)}`);
@@ -463,6 +494,7 @@ export async function runExperiment(
             appendRun(dir, record);
             records.push(record);
           } catch (error) {
+            if (error instanceof InterruptedError) throw error;
             const failure = {
               target: target.name,
               concurrency,
@@ -485,6 +517,7 @@ export async function runExperiment(
       }
     }
   } finally {
+    interrupts.release();
     await Promise.all(targets.map((target) => target.stop()));
     try {
       progress.finish();

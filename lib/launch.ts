@@ -11,10 +11,18 @@
  * process's `unload` event and SIGINT / SIGTERM. Launching a name that is already running
  * replaces the old child, so re-running a notebook cell never meets "address in use".
  *
+ * SIGINT inside a Jupyter kernel (the notebook's interrupt button) is different: the Deno kernel
+ * (2.9.6) has no SIGINT handling of its own, so the signal's default action would end the kernel
+ * and every variable in it. While children are live or work watches for interrupts
+ * ({@link watchInterrupts}), the kernel's SIGINT stops every child and aborts the watching work
+ * with an {@link InterruptedError}; the kernel itself lives on. Outside a kernel, SIGINT stops
+ * the children and exits with status 130, as before.
+ *
  * @module
  */
 
 import { existsSync } from "node:fs";
+import { inJupyter } from "./notebook.ts";
 
 /** How long a launched target may take to answer `GET /health`, by default. */
 export const DEFAULT_READY_TIMEOUT_MS = 15_000;
@@ -102,18 +110,56 @@ interface LiveChild {
   kill(signal: Deno.Signal): void;
 }
 
+/** Work stopped by a SIGINT inside a Jupyter kernel; the message says what was kept. */
+export class InterruptedError extends Error {
+  override name = "InterruptedError";
+}
+
+/** A watch for interrupts: aborted (with an {@link InterruptedError}) by SIGINT in a kernel. */
+export interface InterruptWatch {
+  /** Aborted when a SIGINT arrives inside a Jupyter kernel. */
+  signal: AbortSignal;
+  /** Ends the watch. */
+  release(): void;
+}
+
 const live = new Map<string, LiveChild>();
+const watches = new Set<AbortController>();
 let signalsInstalled = false;
 
 function onSignal(signal: "SIGINT" | "SIGTERM"): void {
   killAllNow();
+  if (signal === "SIGINT" && inJupyter()) {
+    for (const watch of watches) {
+      watch.abort(new InterruptedError("interrupted (SIGINT): every launched server was stopped"));
+    }
+    return;
+  }
   Deno.exit(signal === "SIGINT" ? 130 : 143);
+}
+
+/**
+ * Watches for interrupts while long work runs (an experiment): inside a Jupyter kernel a SIGINT
+ * stops every launched child and aborts `signal` instead of ending the kernel. Outside a kernel
+ * SIGINT exits the process with status 130 as usual. Call `release()` when the work ends.
+ */
+export function watchInterrupts(): InterruptWatch {
+  const controller = new AbortController();
+  watches.add(controller);
+  updateSignalHandlers();
+  return {
+    signal: controller.signal,
+    release: () => {
+      watches.delete(controller);
+      updateSignalHandlers();
+    },
+  };
 }
 const onSigint = () => onSignal("SIGINT");
 const onSigterm = () => onSignal("SIGTERM");
 
 function updateSignalHandlers(): void {
-  const want = live.size > 0;
+  const want = live.size > 0 || watches.size > 0;
   if (want === signalsInstalled) return;
   if (Deno.build.os === "windows") return;
   if (want) {
@@ -227,6 +273,13 @@ export async function launchScript(script: string, options: LaunchOptions = {}):
   const status = child.status.then((value) => {
     exited = true;
     return value;
+  });
+  // A child that ends by itself (a signal, a crash) leaves the registry at once.
+  status.then(() => {
+    if (live.get(name)?.target === target) {
+      live.delete(name);
+      updateSignalHandlers();
+    }
   });
   let stopping: Promise<void> | undefined;
   const stop = (): Promise<void> => {
