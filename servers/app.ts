@@ -5,7 +5,8 @@
  * - `GET /`: 200 with a short text body.
  * - `GET /health`: 200 `ok`.
  * - `GET /stats`: JSON counters (see {@link StatsReport}).
- * - `GET /cpu?ms=N`: computes for N ms (real work on the CPU, not a timer).
+ * - `GET /cpu?ms=N`: computes: a fixed amount of work that takes N ms on one idle core (see
+ *   `cpu_work.ts`), so it takes longer when the cores are shared, as real computation does.
  * - `GET /io?ms=N`: waits N ms without using the CPU, as a database call would.
  * - `GET /bytes?n=N`: N bytes of body.
  * - `GET /status/NNN`: an empty response with status NNN (a 404 or 500 target for tests).
@@ -18,6 +19,7 @@
  */
 
 import { fileURLToPath } from "node:url";
+import { cpuUnitsPerMs, cpuWork } from "./cpu_work.ts";
 import { Counters, type SlotCounts } from "./counters.ts";
 import { lookupStatic } from "./static_files.ts";
 
@@ -52,6 +54,11 @@ export interface AppOptions {
   wwwRoot?: string;
   /** How `/io` waits. Defaults to a timer; the threads model blocks its worker instead. */
   wait?: (ms: number) => Promise<void>;
+  /**
+   * Units of `/cpu` work per millisecond of one idle core. Defaults to this isolate's own
+   * calibration; models with workers calibrate once on the main thread and pass it on.
+   */
+  cpuUnitsPerMs?: number;
   /** Counters updated around every counted request. Defaults to a fresh one-slot set. */
   counters?: Counters;
   /** Slot this instance counts in (besides slot 0, the whole server). Defaults to 0. */
@@ -81,29 +88,13 @@ export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
-/**
- * Computes for `ms` milliseconds of wall time and returns a value derived from the work, so the
- * loop cannot be optimized away.
- */
-export function burnCpu(ms: number): number {
-  const end = performance.now() + ms;
-  let x = 0x9e3779b9;
-  do {
-    for (let i = 0; i < 1000; i++) {
-      x ^= x << 13;
-      x ^= x >>> 17;
-      x ^= x << 5;
-    }
-  } while (performance.now() < end);
-  return x >>> 0;
-}
-
 /** Creates the application. */
 export function createApp(options: AppOptions): App {
   const counters = options.counters ?? Counters.create(1);
   const slots = options.slots ?? (options.slot ? [0, options.slot] : [0]);
   const root = options.wwwRoot ?? DEFAULT_WWW_ROOT;
   const wait = options.wait ?? sleep;
+  const unitsPerMs = options.cpuUnitsPerMs ?? cpuUnitsPerMs();
   const stats = options.stats ??
     (() => ({ model: options.model, pid: Deno.pid, ...counters.read(0) }));
   const hello = `Hello from Concurrency Lab (${options.model} server)\n`;
@@ -113,7 +104,10 @@ export function createApp(options: AppOptions): App {
     if (path === "/cpu") {
       const ms = intParam(query, "ms", MAX_MS);
       if (typeof ms === "string") return text(400, ms);
-      return text(200, `computed for ${ms} ms (${burnCpu(ms).toString(16)})\n`);
+      return text(
+        200,
+        `computed for ${ms} ms (${cpuWork(Math.round(ms * unitsPerMs)).toString(16)})\n`,
+      );
     }
     if (path === "/io") {
       const ms = intParam(query, "ms", MAX_MS);

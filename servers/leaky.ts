@@ -16,7 +16,8 @@
  * @module
  */
 
-import { burnCpu, CONTROL_PATHS, createApp, splitTarget, type StatsReport } from "./app.ts";
+import { CONTROL_PATHS, createApp, splitTarget, type StatsReport } from "./app.ts";
+import { burnCpu } from "./cpu_work.ts";
 import {
   DEFAULT_HOSTNAME,
   type ListenOptions,

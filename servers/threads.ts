@@ -18,6 +18,7 @@
 
 import { CONTROL_PATHS, createApp, splitTarget, type StatsReport } from "./app.ts";
 import { Counters } from "./counters.ts";
+import { cpuUnitsPerMs } from "./cpu_work.ts";
 import {
   DEFAULT_HOSTNAME,
   type ListenOptions,
@@ -57,6 +58,7 @@ export async function startThreads(options: ThreadsOptions = {}): Promise<Server
   }
   const hostname = options.hostname ?? DEFAULT_HOSTNAME;
   const counters = Counters.create(FIRST_WORKER + size);
+  const unitsPerMs = cpuUnitsPerMs();
   const stats = (): StatsReport => ({
     model: "threads",
     pid: Deno.pid,
@@ -75,6 +77,7 @@ export async function startThreads(options: ThreadsOptions = {}): Promise<Server
       counters: counters.buffer,
       slots: [EXECUTING, FIRST_WORKER + index],
       wwwRoot: options.wwwRoot,
+      cpuUnitsPerMs: unitsPerMs,
     }),
   });
 

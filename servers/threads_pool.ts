@@ -19,6 +19,8 @@ export interface ThreadInit {
   slots: number[];
   /** Folder for static files, when not the default. */
   wwwRoot?: string;
+  /** `/cpu` work units per ms, calibrated once on the main thread. */
+  cpuUnitsPerMs: number;
 }
 
 /** A request, as sent to a worker (the body is transferred, not copied). */

@@ -28,6 +28,7 @@ self.onmessage = async (event: MessageEvent<ThreadInit | ThreadRequest>) => {
     app = createApp({
       model: message.model,
       wwwRoot: message.wwwRoot,
+      cpuUnitsPerMs: message.cpuUnitsPerMs,
       wait: blockFor,
       counters: new Counters(message.counters),
       slots: message.slots,

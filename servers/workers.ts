@@ -15,6 +15,7 @@
  */
 
 import { Counters } from "./counters.ts";
+import { cpuUnitsPerMs } from "./cpu_work.ts";
 import {
   DEFAULT_HOSTNAME,
   type ListenOptions,
@@ -62,6 +63,7 @@ export async function startWorkers(options: WorkersOptions = {}): Promise<Server
   const hostname = options.hostname ?? DEFAULT_HOSTNAME;
   const port = claimPort(hostname, options.port ?? WORKERS_PORT);
   const counters = Counters.create(1 + count);
+  const unitsPerMs = cpuUnitsPerMs();
   const workers: Worker[] = [];
   const stopped: Promise<void>[] = [];
   let ended = false;
@@ -101,6 +103,7 @@ export async function startWorkers(options: WorkersOptions = {}): Promise<Server
         index,
         workerCount: count,
         wwwRoot: options.wwwRoot,
+        cpuUnitsPerMs: unitsPerMs,
       };
       worker.postMessage(init);
     });

@@ -27,6 +27,8 @@ export interface ServeWorkerInit {
   workerCount: number;
   /** Folder for static files, when not the default. */
   wwwRoot?: string;
+  /** `/cpu` work units per ms, calibrated once on the main thread. */
+  cpuUnitsPerMs: number;
 }
 
 /** Messages the main thread sends after init. */
@@ -67,6 +69,7 @@ function listen(init: ServeWorkerInit): Deno.HttpServer<Deno.NetAddr> {
   const app = createApp({
     model: "workers",
     wwwRoot: init.wwwRoot,
+    cpuUnitsPerMs: init.cpuUnitsPerMs,
     counters,
     slots: [0, 1 + init.index],
     stats,
