@@ -22,14 +22,28 @@ export interface ConclusionOptions {
   tailRatio?: number;
   /** p99 below which a tail never counts as exploding, ms (default 10). */
   tailMinMs?: number;
-  /** CPU use of the load generator, percent of one core, if measured. */
+  /**
+   * CPU use of the load generator, percent of one core, for every run: overrides the summary's
+   * own `generatorCpuPercent` column (measured per run, median per target and level).
+   */
   generatorCpuPercent?: number;
-  /** CPU use from which the generator counts as a bottleneck, percent (default 90). */
+  /**
+   * CPU use of one core from which the generator counts as a possible bottleneck, percent
+   * (default 90): single-threaded tools such as ab and wrk -t1 saturate at about 100.
+   */
   generatorCpuLimit?: number;
+  /**
+   * Cores of the machine that ran generator and server (default `navigator.hardwareConcurrency`):
+   * a generator using more than half of all of them leaves the server less than half the CPU.
+   */
+  cores?: number;
+  /** The load generator's name for the warnings, e.g. `ab` (default "the load generator"). */
+  generator?: string;
 }
 
-type Settings = Required<Omit<ConclusionOptions, "generatorCpuPercent">> & {
+type Settings = Required<Omit<ConclusionOptions, "generatorCpuPercent" | "generator">> & {
   generatorCpuPercent?: number;
+  generator?: string;
 };
 
 function levelsList(levels: number[]): string {
@@ -173,24 +187,66 @@ function warnings(rows: SummaryRow[], options: Settings): string[] {
         "so no difference can be called real; repeat each run 3 times or more.",
     );
   }
-  if (
-    options.generatorCpuPercent !== undefined &&
-    options.generatorCpuPercent >= options.generatorCpuLimit
-  ) {
-    out.push(
-      `Warning: the load generator used ${
-        Math.round(options.generatorCpuPercent)
-      }% of a core: it may be the bottleneck, so these figures are a lower bound for the servers.`,
-    );
+  out.push(...generatorWarnings(rows, options));
+  return out;
+}
+
+function cpuPercentOf(row: SummaryRow, options: Settings): number | null {
+  const value = options.generatorCpuPercent ?? row.generatorCpuPercent;
+  return typeof value === "number" && Number.isFinite(value) ? value : null;
+}
+
+/** Warnings for a load generator that may have set the pace, or crowded the server out. */
+function generatorWarnings(rows: SummaryRow[], options: Settings): string[] {
+  const out: string[] = [];
+  const named = options.generator !== undefined && options.generator !== "";
+  const who = named ? options.generator! : "The load generator";
+  const blame = named ? "the load generator" : "it";
+  const crowdLimit = 50 * options.cores;
+  for (const [target, cells] of byTarget(rows)) {
+    const measured = cells.flatMap((row) => {
+      const percent = cpuPercentOf(row, options);
+      return percent === null ? [] : [{ concurrency: row.concurrency, percent }];
+    });
+    const hot = measured.filter((cell) => cell.percent >= options.generatorCpuLimit);
+    if (hot.length > 0) {
+      out.push(
+        `Warning: ${who} used ${peak(hot)} of one core at ${
+          levelsList(hot.map((cell) => cell.concurrency))
+        } against ${target}: ${blame}, not the server, may be what limits req/s here; try wrk ` +
+          "or oha, more threads, or pin the server and the generator to separate cores " +
+          "(taskset -c).",
+      );
+    }
+    const crowding = measured.filter((cell) => cell.percent > crowdLimit);
+    if (crowding.length > 0) {
+      const share = (percent: number) => Math.round(percent / options.cores);
+      const worst = Math.max(...crowding.map((cell) => cell.percent));
+      out.push(
+        `Warning: ${who} took ${crowding.length > 1 ? "up to " : ""}${
+          share(worst)
+        }% of all ${options.cores} cores of this machine at ${
+          levelsList(crowding.map((cell) => cell.concurrency))
+        } against ${target}: generator and server compete for the same CPUs, so the server ` +
+          "had less than half of them; pin them to separate cores or run the generator on " +
+          "another machine.",
+      );
+    }
   }
   return out;
+}
+
+function peak(cells: { percent: number }[]): string {
+  const worst = Math.round(Math.max(...cells.map((cell) => cell.percent)));
+  return cells.length > 1 ? `up to ${worst}%` : `${worst}%`;
 }
 
 /**
  * Sentences drawn from a {@link summarize} DataFrame and, optionally, {@link compareTargets}
  * DataFrames (their verdicts are used as the comparison sentences; without them the fastest
  * target at each level is named, with its interval). Then, per target, where throughput stops
- * growing and how the latency tail behaves, then warnings.
+ * growing and how the latency tail behaves, then warnings, including a load generator that used
+ * most of a core (the summary's `generatorCpuPercent`, or the option) or over half the machine.
  */
 export function conclusions(
   summary: pl.DataFrame | readonly SummaryRow[],
@@ -202,6 +258,20 @@ export function conclusions(
       ? [...summary]
       : frameRows(summary as pl.DataFrame)) as unknown as SummaryRow[];
   if (rows.length === 0) return ["No runs to conclude from."];
+  if (options.cores !== undefined && !(Number.isInteger(options.cores) && options.cores >= 1)) {
+    throw new Error(
+      `conclusions: options.cores must be a whole number >= 1, got ${options.cores}`,
+    );
+  }
+  if (
+    options.generatorCpuLimit !== undefined &&
+    !(Number.isFinite(options.generatorCpuLimit) && options.generatorCpuLimit > 0)
+  ) {
+    throw new Error(
+      "conclusions: options.generatorCpuLimit is a percent of one core above 0 (e.g. 90), " +
+        `got ${options.generatorCpuLimit}`,
+    );
+  }
   const settings: Settings = {
     minCompleted: options.minCompleted ?? 500,
     minWallTimeS: options.minWallTimeS ?? 1,
@@ -210,6 +280,8 @@ export function conclusions(
     tailMinMs: options.tailMinMs ?? 10,
     generatorCpuPercent: options.generatorCpuPercent,
     generatorCpuLimit: options.generatorCpuLimit ?? 90,
+    cores: options.cores ?? navigator.hardwareConcurrency ?? 1,
+    generator: options.generator,
   };
   const frames = comparisons === undefined
     ? []

@@ -1,11 +1,42 @@
 import assert from "node:assert/strict";
 import { conclusions, conclusionsMarkdown } from "./conclusions.ts";
-import { compareTargets, summarize } from "./results.ts";
+import { compareTargets, summarize, type SummaryRow } from "./results.ts";
 import { runsFrame } from "./results_store.ts";
 import { sampleRecord, type SampleRun } from "./testdata/run_results.ts";
 
 function frame(runs: SampleRun[]) {
   return runsFrame(runs.map(sampleRecord));
+}
+
+/** A summary row of 3 clean runs with the given generator CPU. */
+function cell(
+  target: string,
+  concurrency: number,
+  generatorCpuPercent: number | null,
+): SummaryRow {
+  return {
+    target,
+    concurrency,
+    runs: 3,
+    medianRps: 5000,
+    meanRps: 5000,
+    rpsCiLow: 4900,
+    rpsCiHigh: 5100,
+    rpsCv: 0.01,
+    p50Ms: 2,
+    p90Ms: 3,
+    p99Ms: 5,
+    failed: 0,
+    non2xx: 0,
+    completed: 30000,
+    minCompleted: 10000,
+    minWallTimeS: 2,
+    generatorCpuPercent,
+  };
+}
+
+function generatorWarnings(sentences: string[]): string[] {
+  return sentences.filter((s) => s.startsWith("Warning: ") && /generator|\bab\b/.test(s));
 }
 
 function sweep(target: string, rpsByLevel: Record<number, number>, extra: Partial<SampleRun> = {}) {
@@ -111,13 +142,74 @@ Deno.test("warnings: non-2xx, failures, short runs, one repeat, generator as bot
     "Warning: runs of py at c=5 completed fewer than 500 requests (fewest 200): too few for a stable figure; ask for more requests.",
     "Warning: runs of py at c=5 lasted under 1 s (shortest 0.67 s): too short for a stable figure; ask for more requests or a duration.",
     "Warning: only one run per level for py: no spread and no interval, so no difference can be called real; repeat each run 3 times or more.",
-    "Warning: the load generator used 97% of a core: it may be the bottleneck, so these figures are a lower bound for the servers.",
+    "Warning: The load generator used up to 97% of one core at c=1, c=5 against py: it, not the server, may be what limits req/s here; try wrk or oha, more threads, or pin the server and the generator to separate cores (taskset -c).",
   ]);
   assert.equal(
     conclusions(summarize(df), undefined, { generatorCpuPercent: 40 }).some((s) =>
       s.includes("load generator")
     ),
     false,
+  );
+});
+
+Deno.test("the summary's generator CPU warns at 97% of a core and not at 20%", () => {
+  const busy = [cell("async", 10, 20), cell("async", 50, 97)];
+  assert.deepEqual(generatorWarnings(conclusions(busy, undefined, { generator: "ab", cores: 2 })), [
+    "Warning: ab used 97% of one core at c=50 against async: the load generator, not the server, may be what limits req/s here; try wrk or oha, more threads, or pin the server and the generator to separate cores (taskset -c).",
+  ]);
+  const calm = [cell("async", 10, 20), cell("async", 50, 20)];
+  assert.deepEqual(generatorWarnings(conclusions(calm, undefined, { cores: 2 })), []);
+  // Not measured (old results, Locust): nothing to say either way.
+  const unknown = [cell("async", 10, null), { ...cell("async", 50, null) }];
+  delete unknown[1]!.generatorCpuPercent;
+  assert.deepEqual(generatorWarnings(conclusions(unknown, undefined, { cores: 2 })), []);
+});
+
+Deno.test("conclusions take the generator CPU from a summarized DataFrame by themselves", () => {
+  const runs = sweep("async", { 10: 4000, 50: 4100 }).map((run) => {
+    const record = sampleRecord(run);
+    const percent = run.concurrency === 50 ? 97 : 20;
+    return { ...record, generatorCpuS: percent / 100 * 2, generatorCpuPercent: percent };
+  });
+  const sentences = conclusions(summarize(runsFrame(runs)), undefined, { cores: 2 });
+  assert.deepEqual(generatorWarnings(sentences).map((s) => s.slice(0, 70)), [
+    "Warning: The load generator used 97% of one core at c=50 against async",
+  ]);
+});
+
+Deno.test("a generator taking over half of a small machine's cores is called out", () => {
+  // 160% of one core is 80% of a 2-core machine: the server had at most 40% of the CPU.
+  const rows = [cell("workers", 100, 160)];
+  const warnings = generatorWarnings(
+    conclusions(rows, undefined, { generator: "wrk", cores: 2, generatorCpuLimit: 200 }),
+  );
+  assert.deepEqual(warnings, [
+    "Warning: wrk took 80% of all 2 cores of this machine at c=100 against workers: generator and server compete for the same CPUs, so the server had less than half of them; pin them to separate cores or run the generator on another machine.",
+  ]);
+  // On 8 cores the same 160% is a fifth of the machine: no crowding warning.
+  assert.deepEqual(
+    generatorWarnings(
+      conclusions(rows, undefined, { generator: "wrk", cores: 8, generatorCpuLimit: 200 }),
+    ),
+    [],
+  );
+});
+
+Deno.test("the explicit generatorCpuPercent option overrides the summary's figures", () => {
+  const rows = [cell("async", 10, 97)];
+  assert.deepEqual(
+    generatorWarnings(conclusions(rows, undefined, { generatorCpuPercent: 20, cores: 2 })),
+    [],
+  );
+  assert.equal(
+    generatorWarnings(conclusions([cell("async", 10, 5)], undefined, { generatorCpuPercent: 95 }))
+      .length,
+    1,
+  );
+  assert.throws(() => conclusions(rows, undefined, { cores: 0 }), /options.cores must be a whole/);
+  assert.throws(
+    () => conclusions(rows, undefined, { generatorCpuLimit: -1 }),
+    /generatorCpuLimit is a percent of one core above 0/,
   );
 });
 

@@ -100,6 +100,7 @@ export const SUMMARY_SCHEMA = {
   completed: "i64",
   minCompleted: "i64",
   minWallTimeS: "f64",
+  generatorCpuPercent: "f64",
 } as const;
 
 /** One row of {@link summarize}'s DataFrame. */
@@ -136,6 +137,11 @@ export interface SummaryRow {
   minCompleted: number;
   /** Shortest run, seconds. */
   minWallTimeS: number;
+  /**
+   * Median over runs of the load generator's CPU, percent of one core (100 = one full core);
+   * null or absent when not measured (or the runs predate the column).
+   */
+  generatorCpuPercent?: number | null;
 }
 
 const RUN_COLUMNS = [
@@ -172,7 +178,8 @@ function groupRuns(df: pl.DataFrame): Map<string, Record<string, unknown>[]> {
 /**
  * Summarizes runs per target x concurrency: median req/s with the 95% confidence interval of
  * the mean over repeats (Student t; null bounds with one run), latency medians over runs, and
- * totals of failures, non-2xx and completed requests. Pass the runs of one path and generator.
+ * totals of failures, non-2xx and completed requests, and the median CPU of the load generator
+ * (null when the runs lack `generatorCpuPercent`). Pass the runs of one path and generator.
  */
 export function summarize(df: pl.DataFrame): pl.DataFrame {
   requireColumns(df, RUN_COLUMNS, "summarize");
@@ -203,6 +210,7 @@ export function summaryRows(df: pl.DataFrame): SummaryRow[] {
       completed: sum(runs.map((run) => run.completed)),
       minCompleted: Math.min(...runs.map((run) => run.completed as number)),
       minWallTimeS: Math.min(...runs.map((run) => run.wallTimeS as number)),
+      generatorCpuPercent: medianOrNull(runs.map((run) => run.generatorCpuPercent)),
     };
   });
 }

@@ -9,7 +9,7 @@
 import { join } from "node:path";
 import type pl from "nodejs-polars";
 import { type ColumnKind, frameFromRows } from "./frame.ts";
-import { RUN_RECORD_COLUMNS, type RunRecord } from "./run_record.ts";
+import { LATER_RUN_RECORD_COLUMNS, RUN_RECORD_COLUMNS, type RunRecord } from "./run_record.ts";
 
 /** File name of the runs file inside a results folder. */
 export const RUNS_FILE = "runs.ndjson";
@@ -30,6 +30,8 @@ const NUMBER_COLUMNS = new Set<keyof RunRecord>([
   "p999Ms",
   "timePerRequestMs",
   "timePerRequestAllMs",
+  "generatorCpuS",
+  "generatorCpuPercent",
 ]);
 const INTEGER_COLUMNS = new Set<keyof RunRecord>([
   "concurrency",
@@ -104,7 +106,7 @@ function isRunRecord(value: unknown): value is RunRecord {
   if (typeof value !== "object" || value === null) return false;
   const row = value as Record<string, unknown>;
   return RUN_RECORD_COLUMNS.every((column) =>
-    column === "histogram" ||
+    column === "histogram" || (LATER_RUN_RECORD_COLUMNS.includes(column) && !(column in row)) ||
     (column in row && (row[column] === null || typeof row[column] !== "object"))
   );
 }
@@ -138,7 +140,10 @@ export function readRuns(dir: string): ReadRuns {
     try {
       const value: unknown = JSON.parse(line);
       if (isRunRecord(value)) {
-        records.push({ ...value, histogram: value.histogram ?? "[]" });
+        const later = Object.fromEntries(
+          LATER_RUN_RECORD_COLUMNS.map((c) => [c, value[c] ?? null]),
+        );
+        records.push({ ...value, ...later, histogram: value.histogram ?? "[]" });
         return;
       }
     } catch {

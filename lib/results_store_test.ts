@@ -75,6 +75,29 @@ Deno.test("saveJson replaces the file atomically and leaves no temporary file", 
   }
 });
 
+Deno.test("runs written before the generator CPU columns existed still load, with nulls", () => {
+  const dir = Deno.makeTempDirSync();
+  try {
+    const record = sampleRecord({ target: "async", concurrency: 1, repeat: 1, rps: 900 });
+    const old: Record<string, unknown> = { ...record };
+    delete old.generatorCpuS;
+    delete old.generatorCpuPercent;
+    Deno.writeTextFileSync(join(dir, RUNS_FILE), `${JSON.stringify(old)}\n`);
+    appendRun(dir, { ...record, repeat: 2, generatorCpuS: 0.4, generatorCpuPercent: 80 });
+    const { records, skippedLines } = readRuns(dir);
+    assert.deepEqual(skippedLines, []);
+    assert.equal(records.length, 2);
+    assert.equal(records[0]!.generatorCpuS, null);
+    assert.equal(records[0]!.generatorCpuPercent, null);
+    assert.equal(records[1]!.generatorCpuPercent, 80);
+    const df = runsFrame(records);
+    assert.deepEqual(df.getColumn("generatorCpuPercent").toArray(), [null, 80]);
+    assert.match(String(df.getColumn("generatorCpuS").dtype), /Float64/);
+  } finally {
+    Deno.removeSync(dir, { recursive: true });
+  }
+});
+
 Deno.test("runsFrame has one row per run and a stable column order, also for zero runs", () => {
   const records = [
     sampleRecord({ target: "async", concurrency: 1, repeat: 1, rps: 900 }),

@@ -78,6 +78,22 @@ Deno.test("summarize gives medians, the t interval and totals per target and con
   assert.equal(summarize(frame([])).height, 0);
 });
 
+Deno.test("summarize gives the median generator CPU, and null for runs without the column", () => {
+  const records = [95, 97, 40].map((percent, i) => ({
+    ...sampleRecord({ target: "async", concurrency: 50, repeat: i + 1, rps: 5000 }),
+    generatorCpuS: percent / 100,
+    generatorCpuPercent: percent,
+  }));
+  const cell = summarize(runsFrame(records)).toRecords()[0]!;
+  assert.equal(cell.generatorCpuPercent, 95);
+  // A frame from an old runs file, before the column existed
+  const old = runsFrame(records).drop(["generatorCpuS", "generatorCpuPercent"]);
+  assert.equal(summarize(old).toRecords()[0]!.generatorCpuPercent, null);
+  // Measured in some runs only (a mixed folder): the median of those measured
+  const mixed = [records[0]!, { ...records[1]!, generatorCpuPercent: null }];
+  assert.equal(summarize(runsFrame(mixed)).toRecords()[0]!.generatorCpuPercent, 95);
+});
+
 Deno.test("compareTargets: a faster target, a tie, and too few runs, in words", () => {
   const comparison = compareTargets(frame(RUNS), "async", "threads").toRecords();
   assert.deepEqual(comparison.map((r) => r.concurrency), [10, 50, 100]);

@@ -80,6 +80,13 @@ export interface RunRecord {
   warnings: string;
   /** Latency histogram as a JSON array of `[fromMs, toMs, count]` triples, `[]` when none. */
   histogram: string;
+  /**
+   * User plus system CPU seconds of the load generator's processes, or null when not measured
+   * (not Linux, Locust, or a results file older than this column).
+   */
+  generatorCpuS: number | null;
+  /** The generator's CPU as a percent of one core (100 = one full core), or null. */
+  generatorCpuPercent: number | null;
 }
 
 /** Column order of a {@link RunRecord} in files and DataFrames. */
@@ -120,6 +127,17 @@ export const RUN_RECORD_COLUMNS: readonly (keyof RunRecord)[] = [
   "timePerRequestAllMs",
   "warnings",
   "histogram",
+  "generatorCpuS",
+  "generatorCpuPercent",
+];
+
+/**
+ * Columns that results files written before they existed lack; such records load with null
+ * there.
+ */
+export const LATER_RUN_RECORD_COLUMNS: readonly (keyof RunRecord)[] = [
+  "generatorCpuS",
+  "generatorCpuPercent",
 ];
 
 /** What a run record needs beyond the {@link RunResult}. */
@@ -202,5 +220,7 @@ export function toRunRecord(result: RunResult, meta: RunMeta): RunRecord {
     timePerRequestAllMs: finiteOrZero(result.timePerRequestAllMs),
     warnings: result.warnings.join("; "),
     histogram: JSON.stringify((result.histogram ?? []).map((b) => [b.fromMs, b.toMs, b.count])),
+    generatorCpuS: finiteOrNull(result.generatorCpuS ?? NaN),
+    generatorCpuPercent: finiteOrNull(result.generatorCpuPercent ?? NaN),
   };
 }

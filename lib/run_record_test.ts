@@ -52,6 +52,18 @@ Deno.test("toRunRecord keeps duration runs and nulls the latency of runs with no
   assert.equal(record.latMeanMs, null);
   assert.equal(record.requestsPerSec, 0);
   assert.equal(record.histogram, "[]");
+  // CPU not measured: null, not 0
+  assert.equal(record.generatorCpuS, null);
+  assert.equal(record.generatorCpuPercent, null);
+});
+
+Deno.test("toRunRecord carries the generator's measured CPU", () => {
+  const record = toRunRecord(
+    sampleRunResult({ generatorCpuS: 0.485, generatorCpuPercent: 97 }),
+    meta,
+  );
+  assert.equal(record.generatorCpuS, 0.485);
+  assert.equal(record.generatorCpuPercent, 97);
 });
 
 Deno.test("toRunRecord rejects bad meta with a one-line message", () => {
