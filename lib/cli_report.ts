@@ -22,6 +22,9 @@ export const REPORT_FILES = {
   latency: "latency.svg",
 } as const;
 
+/** Header of the generator CPU column in the terminal summary. */
+const GENERATOR_CPU_HEADER = "genCpu%";
+
 function cell(value: unknown): string {
   if (value === null || value === undefined) return "-";
   if (typeof value === "number") {
@@ -60,8 +63,9 @@ export function reportLines(result: ExperimentResult): string[] {
   if (targets.length > 0) {
     lines.push(
       "",
-      "Summary (median req/s over repeats, 95% interval of the mean, latency medians in ms)",
-      textTable(summarize(df), [
+      "Summary (median req/s over repeats, 95% interval of the mean, latency medians in ms, " +
+        "genCpu% = the load generator's median CPU in % of one core, - when not measured)",
+      textTable(summarize(df).rename({ generatorCpuPercent: GENERATOR_CPU_HEADER }), [
         "target",
         "concurrency",
         "runs",
@@ -73,6 +77,7 @@ export function reportLines(result: ExperimentResult): string[] {
         "p99Ms",
         "failed",
         "non2xx",
+        GENERATOR_CPU_HEADER,
       ]),
     );
   }
@@ -84,7 +89,11 @@ export function reportLines(result: ExperimentResult): string[] {
   });
   if (targets.length > 0) {
     lines.push("", "Conclusions");
-    for (const sentence of conclusions(summarize(df), comparisons)) lines.push(`  - ${sentence}`);
+    const generators = [...new Set(result.records.map((record) => record.generator))];
+    const options = generators.length === 1 ? { generator: generators[0] } : {};
+    for (const sentence of conclusions(summarize(df), comparisons, options)) {
+      lines.push(`  - ${sentence}`);
+    }
   }
   const warned = result.records.filter((record) => record.warnings !== "");
   if (warned.length > 0) {
