@@ -5,9 +5,9 @@
  * A lab that reports "server speed" must know when the generator is the bottleneck: on a small
  * machine a generator that burns a whole core per 20k requests caps what any server can show.
  *
- * The generator's CPU time is read from this process's `cutime` + `cstime` (/proc/self/stat),
- * which the kernel adds a child's user and system time to when the child is reaped; the server
- * runs inside this process, so its CPU time is this process's own `utime` + `stime`. Linux only.
+ * The generator's CPU time is what every run measures (`RunResult.generatorCpuS`, from the
+ * `sh` wrapper of `lib/loadgen/process_cpu.ts`); the server runs inside this process, so its CPU
+ * time is this process's own user + system time (`lib/cpu_time.ts`). Linux only.
  *
  * Usage: `deno task bench:generators [--duration 5] [--requests 50000] [--concurrency 50]`
  *
@@ -18,39 +18,12 @@ import { parseArgs } from "node:util";
 import { startAsync } from "../servers/async.ts";
 import { getGenerator, listGenerators } from "../lib/loadgen/mod.ts";
 import type { GeneratorName, RunResult, RunSpec } from "../lib/loadgen/types.ts";
-
-/** CPU seconds of this process and of its reaped children. */
-interface CpuTimes {
-  self: number;
-  children: number;
-}
-
-function clockTicksPerSecond(): number {
-  try {
-    const out = new Deno.Command("getconf", { args: ["CLK_TCK"] }).outputSync();
-    const value = Number(new TextDecoder().decode(out.stdout).trim());
-    return value > 0 ? value : 100;
-  } catch {
-    return 100;
-  }
-}
-
-const TICKS = clockTicksPerSecond();
-
-function cpuTimes(): CpuTimes {
-  const stat = Deno.readTextFileSync("/proc/self/stat");
-  // Fields after the command name (which is in parentheses and may contain spaces).
-  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ").map(Number);
-  // utime, stime, cutime, cstime are fields 14-17 of the whole line: 12-15 here (0-based 11-14).
-  const [utime = 0, stime = 0, cutime = 0, cstime = 0] = fields.slice(11, 15);
-  return { self: (utime + stime) / TICKS, children: (cutime + cstime) / TICKS };
-}
+import { cpuTicksPerSecond, cpuTimes } from "../lib/cpu_time.ts";
 
 interface Row {
   generator: string;
   keepAlive: boolean;
   result: RunResult;
-  generatorCpuS: number;
   serverCpuS: number;
 }
 
@@ -99,15 +72,13 @@ try {
   }
   for (const { name, spec } of plan) {
     const generator = await getGenerator(name);
-    const before = cpuTimes();
+    const before = cpuTimes().self;
     const result = await generator.run(spec, { quiet: true });
-    const after = cpuTimes();
     rows.push({
       generator: `${name} ${result.generatorVersion}`,
       keepAlive: spec.keepAlive ?? false,
       result,
-      generatorCpuS: after.children - before.children,
-      serverCpuS: after.self - before.self,
+      serverCpuS: cpuTimes().self - before,
     });
     console.log(`  ran ${name} (keep-alive ${spec.keepAlive ? "on" : "off"})`);
   }
@@ -123,7 +94,7 @@ const header = [
   "req/s",
   "gen CPU s",
   "gen CPU µs/req",
-  "gen cores",
+  "gen CPU %",
   "server CPU µs/req",
   "warnings",
 ];
@@ -135,9 +106,9 @@ const table = rows.map((row) => {
     String(r.completed),
     r.wallTimeS.toFixed(2),
     Math.round(r.requestsPerSec).toString(),
-    row.generatorCpuS.toFixed(2),
-    ((row.generatorCpuS * 1e6) / r.completed).toFixed(1),
-    (row.generatorCpuS / r.wallTimeS).toFixed(2),
+    r.generatorCpuS === undefined ? "-" : r.generatorCpuS.toFixed(2),
+    r.generatorCpuS === undefined ? "-" : ((r.generatorCpuS * 1e6) / r.completed).toFixed(1),
+    r.generatorCpuPercent === undefined ? "-" : Math.round(r.generatorCpuPercent).toString(),
     ((row.serverCpuS * 1e6) / r.completed).toFixed(1),
     String(r.warnings.length),
   ];
@@ -151,9 +122,9 @@ console.log(line(header));
 for (const row of table) console.log(line(row));
 console.log();
 console.log(
-  "gen cores = generator CPU seconds per wall second: near 1.0 (or the generator's thread " +
-    "count) means the generator, not the server, set the pace. CPU from /proc/self/stat " +
-    `(${TICKS} ticks/s).`,
+  "gen CPU % = generator CPU seconds per wall second of its process x 100: near 100 (or 100 " +
+    "times the generator's thread count) means the generator, not the server, set the pace. " +
+    `CPU from /proc (${cpuTicksPerSecond()} ticks/s); - where it cannot be measured.`,
 );
 for (const row of rows) {
   for (const warning of row.result.warnings) console.log(`!! ${warning}`);
