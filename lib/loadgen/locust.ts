@@ -147,6 +147,8 @@ export const LOCUST_NOTES: readonly string[] = [
   "FastHttpUser also truncates every time to whole ms; mean, min and max are not rounded further",
   "Locust counts failed requests (non-2xx and transport failures) in its latency figures",
   "bytes are response bodies only (Average Content Size x requests): Locust does not count headers",
+  "the generator's own CPU is not measured for Locust (master and workers are separate, possibly " +
+  "remote, processes): check with top that no worker sits at 100% of a core",
 ];
 
 /**
