@@ -48,6 +48,8 @@ export class Http1Connection {
   #pending: Promise<number | null> | null = null;
   #idle = false;
   #closed = false;
+  /** Bytes after `#start` known to hold no end of head. */
+  #scanned = 0;
   /** Whether the connection has carried a request before (a stale keep-alive may fail). */
   reused = false;
 
@@ -77,23 +79,32 @@ export class Http1Connection {
   }
 
   /**
-   * Parks the connection in a pool: keeps a read pending and calls `onGone` if the backend closes
-   * it (or sends anything unasked) while it is idle.
+   * Parks the connection in a pool: keeps a read pending and calls `onGone` with it if the backend
+   * closes it (or sends anything unasked) while it is idle.
    */
-  park(onGone: () => void): void {
+  park(onGone: (connection: Http1Connection) => void): void {
     this.#idle = true;
-    const gone = () => {
-      if (!this.#idle) return;
-      this.close();
-      onGone();
-    };
-    this.#startRead().then(gone, gone);
+    this.#onGone = onGone;
+    this.#startRead().then(this.#idleReadDone, this.#idleReadDone);
   }
+
+  #onGone: ((connection: Http1Connection) => void) | null = null;
+  /** Runs when the read kept pending in the pool ends: while idle, the connection is gone. */
+  readonly #idleReadDone = () => {
+    if (!this.#idle) return;
+    this.close();
+    this.#onGone?.(this);
+  };
 
   /** Takes the connection out of a pool for a new request. */
   unpark(): void {
     this.#idle = false;
     this.reused = true;
+  }
+
+  /** Writes some of `bytes` (one write call); resolves to the count written. */
+  writeSome(bytes: Uint8Array): Promise<number> {
+    return this.#conn.write(bytes);
   }
 
   /** Writes all of `bytes`. */
@@ -122,30 +133,20 @@ export class Http1Connection {
    * 1xx interim responses other than 101 are skipped.
    */
   async readHeadText(): Promise<string> {
-    let scanned = 0;
-    for (;;) {
-      const buffer = this.#buffer;
-      const limit = this.#end - 3;
-      let found = -1;
-      for (let i = this.#start + scanned; i < limit; i++) {
-        if (
-          buffer[i] === CR && buffer[i + 1] === LF && buffer[i + 2] === CR && buffer[i + 3] === LF
-        ) {
-          found = i;
-          break;
-        }
-      }
-      if (found >= 0) {
-        const text = decoder.decode(buffer.subarray(this.#start, found));
-        this.#start = found + 4;
-        scanned = 0;
-        if (text.charCodeAt(9) !== 49 /* 1 */ || text.startsWith("101", 9)) return text;
-        continue;
-      }
-      scanned = Math.max(0, this.#end - this.#start - 3);
-      if (this.#end - this.#start > MAX_HEAD_BYTES) {
-        throw new Error(`response head from backend is over ${MAX_HEAD_BYTES} bytes`);
-      }
+    const end = await this.readHeadEnd();
+    const text = decoder.decode(this.#buffer.subarray(this.#start, this.#start + end - 4));
+    this.#start += end;
+    return text;
+  }
+
+  /**
+   * Waits for a complete response head (1xx interim responses other than 101 skipped) and returns
+   * its end relative to {@link buffered}: the index just past its blank line. The head stays
+   * buffered.
+   */
+  async readHeadEnd(): Promise<number> {
+    for (let end = this.findHeadEnd();; end = this.findHeadEnd()) {
+      if (end >= 0) return end;
       const n = await (this.#pending ?? this.#startRead());
       this.#pending = null;
       if (n === null) {
@@ -158,6 +159,77 @@ export class Http1Connection {
     }
   }
 
+  /**
+   * The end of a complete response head in the buffer relative to {@link buffered} (just past its
+   * blank line), or -1 when more bytes are needed. 1xx interim responses other than 101 are
+   * consumed on the way. Throws when a head is over 64 KiB.
+   */
+  findHeadEnd(): number {
+    const buffer = this.#buffer;
+    for (;;) {
+      const start = this.#start;
+      const limit = this.#end - 3;
+      let found = -1;
+      for (let i = start + this.#scanned; i < limit; i++) {
+        if (
+          buffer[i] === CR && buffer[i + 1] === LF && buffer[i + 2] === CR && buffer[i + 3] === LF
+        ) {
+          found = i;
+          break;
+        }
+      }
+      if (found < 0) {
+        this.#scanned = Math.max(0, this.#end - start - 3);
+        if (this.#end - start > MAX_HEAD_BYTES) {
+          throw new Error(`response head from backend is over ${MAX_HEAD_BYTES} bytes`);
+        }
+        return -1;
+      }
+      this.#scanned = 0;
+      const interim = buffer[start + 9] === 49 /* 1 */ &&
+        !(buffer[start + 10] === 48 && buffer[start + 11] === 49) && found - start >= 12;
+      if (!interim) return found + 4 - start;
+      this.#start = found + 4;
+    }
+  }
+
+  /**
+   * The read buffer itself: the unconsumed bytes are `bytes[start, end)`. Valid until the next
+   * read; lets a caller look at bytes without creating a view.
+   */
+  get bytes(): Uint8Array {
+    return this.#buffer;
+  }
+
+  /** Index of the first unconsumed byte in {@link bytes}. */
+  get start(): number {
+    return this.#start;
+  }
+
+  /** Index just past the last byte read in {@link bytes}. */
+  get end(): number {
+    return this.#end;
+  }
+
+  /**
+   * Starts a read into the buffer (or returns the one already pending); pass its result to
+   * {@link received}. This is {@link fill} in two steps, so a caller can await the read itself.
+   */
+  readMore(): Promise<number | null> {
+    return this.#pending ?? this.#startRead();
+  }
+
+  /** Accounts for a read started by {@link readMore}; false at the end of the stream. */
+  received(n: number | null): boolean {
+    this.#pending = null;
+    if (n === null) {
+      this.#closed = true;
+      return false;
+    }
+    this.#end += n;
+    return true;
+  }
+
   /** The bytes read but not consumed yet: a view, valid until the next read. */
   buffered(): Uint8Array {
     return this.#buffer.subarray(this.#start, this.#end);
@@ -166,6 +238,7 @@ export class Http1Connection {
   /** Marks `n` buffered bytes as consumed. */
   consume(n: number): void {
     this.#start += n;
+    this.#scanned = 0;
   }
 
   /** Reads more bytes into the buffer; false at the end of the stream. */
@@ -240,7 +313,9 @@ export class Http1Connection {
       this.#start = 0;
       this.#end = used;
     }
-    this.#pending = this.#conn.read(this.#buffer.subarray(this.#end));
+    this.#pending = this.#conn.read(
+      this.#end === 0 ? this.#buffer : this.#buffer.subarray(this.#end),
+    );
     return this.#pending;
   }
 }

@@ -50,11 +50,14 @@ export class ConnectionPool {
       return;
     }
     this.#idle.push(connection);
-    connection.park(() => {
-      const index = this.#idle.indexOf(connection);
-      if (index >= 0) this.#idle.splice(index, 1);
-    });
+    connection.park(this.#forget);
   }
+
+  /** Drops a connection the backend closed while it was idle. */
+  readonly #forget = (connection: Http1Connection) => {
+    const index = this.#idle.indexOf(connection);
+    if (index >= 0) this.#idle.splice(index, 1);
+  };
 
   /** Closes the idle connections and every connection released from now on. */
   close(): void {

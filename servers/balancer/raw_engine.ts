@@ -17,6 +17,7 @@
  */
 
 import type { Backend } from "./backend.ts";
+import { copyBytes, equalsBytes } from "./bytes.ts";
 import { ChunkedDecoder } from "./chunked_decoder.ts";
 import { ConnectionClosedError, type Http1Connection } from "./http1_connection.ts";
 import { HttpError } from "./http_error.ts";
@@ -25,6 +26,16 @@ import type { ConnectionPool } from "./pool.ts";
 import { ReadBuffer } from "./read_buffer.ts";
 import { findHeadEnd, parseRequestHead, type RequestHead } from "./request_head.ts";
 import { type BackendResponseHead, parseBackendHead } from "./response_head.ts";
+import {
+  copySimpleRequestHead,
+  SIMPLE_HEAD_SLACK,
+  type SimpleRequestHead,
+} from "./simple_request_head.ts";
+import {
+  copySimpleResponseHead,
+  SIMPLE_RESPONSE_SLACK,
+  type SimpleResponseHead,
+} from "./simple_response_head.ts";
 import type { Strategy } from "./strategies.ts";
 
 /** Response bodies up to this size are sent to the client with their head in one write. */
@@ -36,6 +47,9 @@ const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 const CONTINUE = encoder.encode("HTTP/1.1 100 Continue\r\n\r\n");
 const LAST_CHUNK = encoder.encode("0\r\n\r\n");
+const CONNECTION_CLOSE = encoder.encode("connection: close\r\n");
+const CONNECTION_KEEP_ALIVE = encoder.encode("connection: keep-alive\r\n");
+const STATS_TARGET = encoder.encode("/lb/stats");
 const REASONS: Record<number, string> = {
   200: "OK",
   400: "Bad Request",
@@ -100,14 +114,32 @@ interface Client {
   timedOut: boolean;
   /** Reusable output buffer (only touched between awaited writes). */
   scratch: Uint8Array;
-  /** Reusable buffer for requests to backends (only touched between awaited writes). */
+  /**
+   * Reusable buffer for requests to backends (only touched between awaited writes): the head
+   * without its Host line first, then per attempt the Host line and the body.
+   */
   requestScratch: Uint8Array;
+  /** The pre-encoded `x-forwarded-for` and `x-forwarded-proto` lines for this client. */
+  forwardedFor: Uint8Array;
+  /** What the request fast path found last. */
+  simpleRequest: SimpleRequestHead;
+  /** What the response fast path found last. */
+  simpleResponse: SimpleResponseHead;
 }
 
-/** A forwarded request: its head text without the Host line and blank line, and its body. */
+/** Pre-encoded lines per backend, in configured order. */
+interface BackendLines {
+  /** `host: label` and the blank line ending a request head. */
+  host: Uint8Array[];
+  /** `x-backend: label`. */
+  backend: Uint8Array[];
+}
+
+/** A forwarded request: its head (without the Host line) in the client's request buffer. */
 interface Outgoing {
   head: RequestHead;
-  text: string;
+  /** Bytes of the head at the start of `client.requestScratch`. */
+  headLength: number;
   /** The whole body when it was buffered, else null (then `stream` sends it). */
   body: Uint8Array | null;
   /** Sends the rest of a body too large to buffer, after the head. */
@@ -126,6 +158,10 @@ export function startRawEngine(options: RawEngineOptions): RawEngine {
   };
   const listener = Deno.listen(listenOptions);
   const clients = new Set<Client>();
+  const lines: BackendLines = {
+    host: options.backends.map((backend) => encoder.encode(`host: ${backend.label}\r\n\r\n`)),
+    backend: options.backends.map((backend) => encoder.encode(`x-backend: ${backend.label}\r\n`)),
+  };
   const tasks = new Set<Promise<void>>();
   const tick = Math.max(
     10,
@@ -170,9 +206,15 @@ export function startRawEngine(options: RawEngineOptions): RawEngine {
         timedOut: false,
         scratch: new Uint8Array(8192),
         requestScratch: new Uint8Array(4096),
+        forwardedFor: encoder.encode(
+          `x-forwarded-for: ${(conn.remoteAddr as Deno.NetAddr).hostname}\r\n` +
+            "x-forwarded-proto: http\r\n",
+        ),
+        simpleRequest: { method: "", targetStart: 0, targetEnd: 0 },
+        simpleResponse: { status: 0, contentLength: 0 },
       };
       clients.add(client);
-      const task = serveClient(client, options).finally(() => {
+      const task = serveClient(client, options, lines).finally(() => {
         clients.delete(client);
         tasks.delete(task);
       });
@@ -196,7 +238,11 @@ export function startRawEngine(options: RawEngineOptions): RawEngine {
 }
 
 /** Serves one client connection until it closes, breaks, times out or sends bad framing. */
-async function serveClient(client: Client, options: RawEngineOptions): Promise<void> {
+async function serveClient(
+  client: Client,
+  options: RawEngineOptions,
+  lines: BackendLines,
+): Promise<void> {
   const { conn } = client;
   const input = new ReadBuffer(conn);
   const { limits } = options;
@@ -223,7 +269,7 @@ async function serveClient(client: Client, options: RawEngineOptions): Promise<v
         }
         let more: boolean;
         try {
-          more = await input.fill();
+          more = input.commit(await conn.read(input.room()));
         } catch {
           more = false;
         }
@@ -234,10 +280,42 @@ async function serveClient(client: Client, options: RawEngineOptions): Promise<v
           return;
         }
       }
-      const head = parseRequestHead(
-        decoder.decode(input.bytes.subarray(input.start, headEnd)),
+      const simple = client.simpleRequest;
+      const room = headEnd - input.start + client.forwardedFor.length + SIMPLE_HEAD_SLACK;
+      if (client.requestScratch.length < room) client.requestScratch = new Uint8Array(room + 4096);
+      const simpleLength = copySimpleRequestHead(
+        input.bytes,
+        input.start,
+        headEnd,
         limits,
+        client.forwardedFor,
+        client.requestScratch,
+        simple,
       );
+      let head: RequestHead;
+      let outgoing: Outgoing;
+      if (simpleLength >= 0) {
+        const isStats = simple.method === "GET" &&
+          equalsBytes(input.bytes, simple.targetStart, simple.targetEnd, STATS_TARGET);
+        head = {
+          method: simple.method,
+          target: isStats || options.log
+            ? decoder.decode(input.bytes.subarray(simple.targetStart, simple.targetEnd))
+            : "",
+          minor: 1,
+          headers: "",
+          host: null,
+          forwardedFor: null,
+          contentLength: null,
+          chunked: false,
+          close: false,
+          expectContinue: false,
+        };
+        outgoing = { head, headLength: simpleLength, body: null, stream: null };
+      } else {
+        head = parseRequestHead(decoder.decode(input.bytes.subarray(input.start, headEnd)), limits);
+        outgoing = emptyOutgoing(head);
+      }
       input.start = headEnd;
       client.deadline = 0;
       if (head.method === "GET" && head.target === "/lb/stats") {
@@ -245,10 +323,12 @@ async function serveClient(client: Client, options: RawEngineOptions): Promise<v
         if (head.close) return;
         continue;
       }
-      const outgoing = head.chunked || head.contentLength
-        ? await readRequestBody(client, input, head, options)
-        : withoutBody(client, head);
-      const keepOpen = await proxy(client, outgoing, options);
+      if (simpleLength < 0) {
+        outgoing = head.chunked || head.contentLength
+          ? await readRequestBody(client, input, head, options)
+          : withoutBody(client, head);
+      }
+      const keepOpen = await proxy(client, outgoing, options, lines);
       if (!keepOpen || head.close) {
         linger = true;
         return;
@@ -266,6 +346,19 @@ async function serveClient(client: Client, options: RawEngineOptions): Promise<v
   }
 }
 
+/** A placeholder until the strict path has prepared the request. */
+function emptyOutgoing(head: RequestHead): Outgoing {
+  return { head, headLength: 0, body: null, stream: null };
+}
+
+/** Writes `text` (ASCII) to the start of the client's request buffer; returns its length. */
+function writeHeadText(client: Client, text: string): number {
+  if (client.requestScratch.length < text.length) {
+    client.requestScratch = new Uint8Array(text.length + 4096);
+  }
+  return encoder.encodeInto(text, client.requestScratch).written;
+}
+
 /** The head text to forward for `head`, without Host and framing lines. */
 function forwardedText(client: Client, head: RequestHead): string {
   let text = `${head.method} ${head.target} HTTP/1.1\r\n${head.headers}` +
@@ -279,7 +372,7 @@ function forwardedText(client: Client, head: RequestHead): string {
 function withoutBody(client: Client, head: RequestHead): Outgoing {
   let text = forwardedText(client, head);
   if (head.contentLength === 0) text += "content-length: 0\r\n";
-  return { head, text, body: null, stream: null };
+  return { head, headLength: writeHeadText(client, text), body: null, stream: null };
 }
 
 /**
@@ -316,7 +409,7 @@ async function readRequestBody(
       while (input.length < length) await more("the request body");
       const body = input.bytes.slice(input.start, input.start + length);
       input.start += length;
-      return { head, text, body, stream: null };
+      return { head, headLength: writeHeadText(client, text), body, stream: null };
     }
     const stream = async (upstream: Http1Connection) => {
       let left = length;
@@ -328,7 +421,7 @@ async function readRequestBody(
         left -= take;
       }
     };
-    return { head, text, body: null, stream };
+    return { head, headLength: writeHeadText(client, text), body: null, stream };
   }
 
   text += "transfer-encoding: chunked\r\n";
@@ -341,7 +434,14 @@ async function readRequestBody(
   };
   for (;;) {
     input.start = decoderState.decode(input.bytes, input.start, input.end, collect);
-    if (decoderState.done) return { head, text, body: chunk(pieces, size, true), stream: null };
+    if (decoderState.done) {
+      return {
+        head,
+        headLength: writeHeadText(client, text),
+        body: chunk(pieces, size, true),
+        stream: null,
+      };
+    }
     if (size > REQUEST_BUFFER_BYTES) break;
     await more("a chunked request body");
   }
@@ -361,7 +461,7 @@ async function readRequestBody(
     }
     await upstream.write(LAST_CHUNK);
   };
-  return { head, text, body: null, stream };
+  return { head, headLength: writeHeadText(client, text), body: null, stream };
 }
 
 /** One chunk holding `pieces` (none when empty), and the last chunk when `last`. */
@@ -386,28 +486,32 @@ async function proxy(
   client: Client,
   outgoing: Outgoing,
   options: RawEngineOptions,
+  lines: BackendLines,
 ): Promise<boolean> {
   const { backends, strategy, timeoutMs } = options;
   const { head } = outgoing;
   const repeatable = outgoing.body === null && outgoing.stream === null &&
     REPEATABLE.has(head.method);
+  let first: Backend | undefined;
   let tried: Set<Backend> | undefined;
   let sent = false;
   for (;;) {
+    if (first && !tried) tried = new Set([first]);
     const backend = strategy(backends, tried);
     if (!backend) {
       const [status, body] = noBackendLeft(backends, sent);
       await writeError(client, status, body, head.close || outgoing.stream !== null);
       return outgoing.stream === null;
     }
-    (tried ??= new Set()).add(backend);
+    if (tried) tried.add(backend);
+    else first = backend;
     if (options.log) {
       const from = client.conn.remoteAddr as Deno.NetAddr;
       options.log(
         `request from ${from.hostname}:${from.port} ${head.method} ${head.target} -> ${backend.label}`,
       );
     }
-    const result = await forward(client, outgoing, backend, options);
+    const result = await forward(client, outgoing, backend, options, lines);
     if (typeof result === "boolean") return result;
     if (result === "timeout") {
       await writeError(
@@ -437,8 +541,10 @@ async function forward(
   outgoing: Outgoing,
   backend: Backend,
   options: RawEngineOptions,
+  lines: BackendLines,
 ): Promise<boolean | Failure> {
-  const pool = options.pools[options.backends.indexOf(backend)]!;
+  const index = options.backends.indexOf(backend);
+  const pool = options.pools[index]!;
   backend.requests++;
   backend.inFlight++;
   let upstream: Http1Connection;
@@ -450,21 +556,27 @@ async function forward(
     pool.drain();
     return "connect";
   }
-  const text = `${outgoing.text}host: ${backend.label}\r\n\r\n`;
+  const hostLine = lines.host[index]!;
   const body = outgoing.body;
-  // The head is ASCII (parseRequestHead refuses anything else), so its length is its byte count.
-  const size = text.length + (body?.length ?? 0);
-  if (client.requestScratch.length < size) client.requestScratch = new Uint8Array(size + 4096);
+  const headSize = outgoing.headLength + hostLine.length;
+  const size = headSize + (body?.length ?? 0);
+  if (client.requestScratch.length < size) {
+    const grown = new Uint8Array(size + 4096);
+    grown.set(client.requestScratch.subarray(0, outgoing.headLength));
+    client.requestScratch = grown;
+  }
   const request = client.requestScratch.subarray(0, size);
-  encoder.encodeInto(text, request);
-  if (body) request.set(body, text.length);
+  request.set(hostLine, outgoing.headLength);
+  if (body) request.set(body, headSize);
   client.upstream = upstream;
   client.upstreamDeadline = Date.now() + options.timeoutMs;
   client.timedOut = false;
   let bodySent = true;
   let streaming: Promise<void> | null = null;
   let streamError: unknown = null;
-  let responseHead: BackendResponseHead;
+  let responseHead: BackendResponseHead | null = null;
+  let simpleLength = -1;
+  const simple = client.simpleResponse;
   try {
     if (outgoing.stream) {
       bodySent = false;
@@ -477,10 +589,55 @@ async function forward(
       });
     } else {
       // Awaited, so the scratch buffer is free again afterwards; a failed write fails the read.
-      await upstream.write(request).catch(() => upstream.close());
+      try {
+        const n = await upstream.writeSome(request);
+        if (n < request.length) await upstream.write(request.subarray(n));
+      } catch {
+        upstream.close();
+      }
     }
-    responseHead = parseBackendHead(await upstream.readHeadText());
-    if (responseHead.status === 101) throw new Error("backend switched protocols unasked");
+    let headEnd = upstream.findHeadEnd();
+    while (headEnd < 0) {
+      if (!upstream.received(await upstream.readMore())) {
+        throw new ConnectionClosedError(
+          upstream.end > upstream.start
+            ? "backend closed mid-head"
+            : "backend closed the connection",
+        );
+      }
+      headEnd = upstream.findHeadEnd();
+    }
+    const requestHead = outgoing.head;
+    if (outgoing.stream === null && requestHead.method !== "HEAD") {
+      const connectionLine = requestHead.close
+        ? CONNECTION_CLOSE
+        : requestHead.minor === 0
+        ? CONNECTION_KEEP_ALIVE
+        : null;
+      const backendLine = lines.backend[index]!;
+      const room = headEnd + backendLine.length + (connectionLine?.length ?? 0) +
+        SIMPLE_RESPONSE_SLACK;
+      if (client.scratch.length < room) client.scratch = new Uint8Array(room + 8192);
+      simpleLength = copySimpleResponseHead(
+        upstream.bytes,
+        upstream.start,
+        upstream.start + headEnd,
+        backendLine,
+        connectionLine,
+        client.scratch,
+        0,
+        simple,
+      );
+    }
+    if (simpleLength < 0 || simple.contentLength > ONE_WRITE_BYTES) {
+      simpleLength = -1;
+      const text = decoder.decode(upstream.buffered().subarray(0, headEnd - 4));
+      upstream.consume(headEnd);
+      responseHead = parseBackendHead(text);
+      if (responseHead.status === 101) throw new Error("backend switched protocols unasked");
+    } else {
+      upstream.consume(headEnd);
+    }
   } catch (error) {
     client.upstream = null;
     upstream.close();
@@ -495,6 +652,51 @@ async function forward(
     return error instanceof ConnectionClosedError || isConnectionError(error)
       ? "no-response"
       : "broken";
+  }
+  if (responseHead === null) {
+    // The fast path: head already in the client's scratch buffer, body at most ONE_WRITE_BYTES.
+    const length = simple.contentLength;
+    let reusable = true;
+    try {
+      while (upstream.end - upstream.start < length) {
+        if (!upstream.received(await upstream.readMore())) {
+          reusable = false;
+          break;
+        }
+      }
+    } catch {
+      reusable = false;
+    }
+    let size = 0;
+    if (reusable) {
+      size = simpleLength + length;
+      if (client.scratch.length < size) {
+        const grown = new Uint8Array(size + 8192);
+        copyBytes(client.scratch, 0, simpleLength, grown, 0);
+        client.scratch = grown;
+      }
+      copyBytes(
+        upstream.bytes,
+        upstream.start,
+        upstream.start + length,
+        client.scratch,
+        simpleLength,
+      );
+      upstream.consume(length);
+    }
+    client.upstream = null;
+    backend.inFlight--;
+    pool.release(upstream, reusable);
+    // The backend broke mid-body: like `respond`, the client connection ends.
+    if (!reusable) return false;
+    try {
+      const out = client.scratch.subarray(0, size);
+      const n = await client.conn.write(out);
+      if (n < size) await writeAll(client, out.subarray(n));
+    } catch {
+      return false;
+    }
+    return !outgoing.head.close;
   }
   const keepOpen = await respond(
     client,
@@ -642,10 +844,14 @@ function concat(pieces: Uint8Array[], size: number): Uint8Array {
 }
 
 /** Writes all of `bytes` to the client. */
-function writeAll(client: Client, bytes: Uint8Array): Promise<void> {
-  return client.conn.write(bytes).then((n) =>
-    n < bytes.length ? writeAll(client, bytes.subarray(n)) : undefined
-  );
+async function writeAll(client: Client, bytes: Uint8Array): Promise<void> {
+  for (
+    let n = await client.conn.write(bytes);
+    n < bytes.length;
+    n += await client.conn.write(bytes.subarray(n))
+  ) {
+    // Partial write: the rest follows.
+  }
 }
 
 /** Writes a plain-text error response; `close` adds `connection: close`. */

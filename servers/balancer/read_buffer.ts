@@ -30,6 +30,16 @@ export class ReadBuffer {
    * Returns false at the end of the stream.
    */
   async fill(): Promise<boolean> {
+    const n = await this.conn.read(this.room());
+    return this.commit(n);
+  }
+
+  /**
+   * Makes room for a read (moving unconsumed bytes to the front or growing) and returns the free
+   * part of the buffer to read into; pass the count read to {@link commit}. This is
+   * {@link fill} in two steps, so a caller can await the read itself.
+   */
+  room(): Uint8Array {
     if (this.start === this.end) this.start = this.end = 0;
     if (this.bytes.length - this.end < MIN_READ_ROOM) {
       const used = this.end - this.start;
@@ -42,7 +52,11 @@ export class ReadBuffer {
       this.start = 0;
       this.end = used;
     }
-    const n = await this.conn.read(this.bytes.subarray(this.end));
+    return this.end === 0 ? this.bytes : this.bytes.subarray(this.end);
+  }
+
+  /** Accounts for a read into {@link room}; false (nothing read) at the end of the stream. */
+  commit(n: number | null): boolean {
     if (n === null) return false;
     this.end += n;
     return true;

@@ -1,0 +1,50 @@
+/**
+ * Small byte helpers for the raw engine's fast paths: copying and comparing without creating
+ * views (a `subarray` allocates an object, which shows at tens of thousands of requests a second).
+ *
+ * @module
+ */
+
+/** Copies below this many bytes go byte by byte; longer ones use `Uint8Array.set`. */
+const LOOP_COPY_BYTES = 64;
+
+/** Copies `from[start, end)` to `to` at `at`; returns the index in `to` just past the copy. */
+export function copyBytes(
+  from: Uint8Array,
+  start: number,
+  end: number,
+  to: Uint8Array,
+  at: number,
+): number {
+  const length = end - start;
+  if (length < LOOP_COPY_BYTES) {
+    for (let k = 0; k < length; k++) to[at + k] = from[start + k]!;
+  } else {
+    to.set(from.subarray(start, end), at);
+  }
+  return at + length;
+}
+
+/** Whether `input[start, end)` equals `bytes`. */
+export function equalsBytes(
+  input: Uint8Array,
+  start: number,
+  end: number,
+  bytes: Uint8Array,
+): boolean {
+  if (end - start !== bytes.length) return false;
+  for (let k = 0; k < bytes.length; k++) if (input[start + k] !== bytes[k]) return false;
+  return true;
+}
+
+/**
+ * Whether the bytes at `input[at]` equal the lower-case ASCII `name`, ignoring ASCII case
+ * (`input` must hold `name.length` bytes from `at`).
+ */
+export function equalsLower(input: Uint8Array, at: number, name: Uint8Array): boolean {
+  for (let k = 0; k < name.length; k++) {
+    const byte = input[at + k]!;
+    if ((byte >= 65 && byte <= 90 ? byte + 32 : byte) !== name[k]) return false;
+  }
+  return true;
+}
