@@ -12,7 +12,7 @@
  * @module
  */
 
-import { delimiter, join } from "node:path";
+import { delimiter, isAbsolute, join } from "node:path";
 import { type GeneratorCpu, generatorCpu, measuredCommand, takeCpuReport } from "./process_cpu.ts";
 import { LoadGenError } from "./types.ts";
 
@@ -66,9 +66,12 @@ function isExecutableFile(path: string): boolean {
   }
 }
 
-/** Where `command` would be found on `PATH`, or null when it is not there. */
-function onPath(command: string, path: string | undefined): string | null {
-  if (command.includes("/")) return isExecutableFile(command) ? command : null;
+/** Where `command` would be found (on `PATH`, or from `cwd`), or null when it is not there. */
+function onPath(command: string, path: string | undefined, cwd: string | undefined): string | null {
+  if (command.includes("/")) {
+    const full = isAbsolute(command) || cwd === undefined ? command : join(cwd, command);
+    return isExecutableFile(full) ? full : null;
+  }
   for (const dir of (path ?? "").split(delimiter)) {
     if (dir !== "" && isExecutableFile(join(dir, command))) return join(dir, command);
   }
@@ -94,7 +97,10 @@ export async function runTool(
   options: RunToolOptions,
 ): Promise<ToolOutput> {
   const spawn = measuredCommand(command, args);
-  if (spawn.measured && onPath(command, options.env?.PATH ?? Deno.env.get("PATH")) === null) {
+  if (
+    spawn.measured &&
+    onPath(command, options.env?.PATH ?? Deno.env.get("PATH"), options.cwd) === null
+  ) {
     throw new LoadGenError(`${name}: command '${command}' not found; is ${name} installed?`);
   }
   const started = performance.now();
