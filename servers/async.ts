@@ -11,13 +11,9 @@
  */
 
 import { createApp } from "./app.ts";
-import {
-  DEFAULT_HOSTNAME,
-  type ListenOptions,
-  type ServerHandle,
-  serverUrl,
-} from "./server_handle.ts";
+import type { ListenOptions, ServerHandle } from "./server_handle.ts";
 import { runServerScript } from "./server_script.ts";
+import { serveModel } from "./serve_model.ts";
 
 /** The course's port for the async server. */
 export const ASYNC_PORT = 45000;
@@ -31,34 +27,14 @@ export interface AsyncOptions extends ListenOptions {
 /** Starts the async model in this process. */
 export function startAsync(options: AsyncOptions = {}): Promise<ServerHandle> {
   const app = createApp({ model: "async", wwwRoot: options.wwwRoot });
-  const hostname = options.hostname ?? DEFAULT_HOSTNAME;
-  return new Promise((resolve, reject) => {
-    try {
-      const server = Deno.serve({
-        port: options.port ?? ASYNC_PORT,
-        hostname,
-        tcpBacklog: options.tcpBacklog,
-        onListen: () => {},
-        onError: (error) =>
-          new Response(`internal error: ${error instanceof Error ? error.message : error}\n`, {
-            status: 500,
-          }),
-      }, app.handle);
-      const port = server.addr.port;
-      resolve({
-        model: "async",
-        hostname,
-        port,
-        url: serverUrl(hostname, port),
-        finished: server.finished,
-        shutdown: async () => {
-          await server.shutdown().catch(() => {});
-          await server.finished;
-        },
-      });
-    } catch (error) {
-      reject(error);
-    }
+  return serveModel(app.handle, {
+    ...options,
+    model: "async",
+    defaultPort: ASYNC_PORT,
+    onError: (error) =>
+      new Response(`internal error: ${error instanceof Error ? error.message : error}\n`, {
+        status: 500,
+      }),
   });
 }
 

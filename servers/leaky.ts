@@ -18,13 +18,9 @@
 
 import { CONTROL_PATHS, createApp, splitTarget, type StatsReport } from "./app.ts";
 import { burnCpu } from "./cpu_work.ts";
-import {
-  DEFAULT_HOSTNAME,
-  type ListenOptions,
-  type ServerHandle,
-  serverUrl,
-} from "./server_handle.ts";
+import type { ListenOptions, ServerHandle } from "./server_handle.ts";
 import { intFlag, runServerScript } from "./server_script.ts";
+import { serveModel } from "./serve_model.ts";
 
 /** Port of the leaky server when none is given. */
 export const LEAKY_PORT = 46100;
@@ -64,17 +60,13 @@ function checkRange(name: string, value: number, min: number, max: number): void
 }
 
 /** Starts the leaky server in this process. */
-export function startLeaky(options: LeakyOptions = {}): Promise<ServerHandle> {
+export async function startLeaky(options: LeakyOptions = {}): Promise<ServerHandle> {
   const spinUs = options.spinUs ?? DEFAULT_SPIN_US;
   const everyMs = options.everyMs ?? DEFAULT_EVERY_MS;
   const maxLeaks = options.maxLeaks ?? DEFAULT_MAX_LEAKS;
-  try {
-    checkRange("spin-us", spinUs, 1, 100_000);
-    checkRange("every-ms", everyMs, 1, 60_000);
-    checkRange("max-leaks", maxLeaks, 0, MAX_MAX_LEAKS);
-  } catch (error) {
-    return Promise.reject(error);
-  }
+  checkRange("spin-us", spinUs, 1, 100_000);
+  checkRange("every-ms", everyMs, 1, 60_000);
+  checkRange("max-leaks", maxLeaks, 0, MAX_MAX_LEAKS);
   const timers: ReturnType<typeof setInterval>[] = [];
   let stopped = false;
   const app = createApp({
@@ -105,32 +97,14 @@ export function startLeaky(options: LeakyOptions = {}): Promise<ServerHandle> {
       return answer;
     });
   };
-  const hostname = options.hostname ?? DEFAULT_HOSTNAME;
-  return new Promise((resolve, reject) => {
-    try {
-      const server = Deno.serve({
-        port: options.port ?? LEAKY_PORT,
-        hostname,
-        tcpBacklog: options.tcpBacklog,
-        onListen: () => {},
-      }, handle);
-      const port = server.addr.port;
-      resolve({
-        model: "leaky",
-        hostname,
-        port,
-        url: serverUrl(hostname, port),
-        finished: server.finished,
-        shutdown: async () => {
-          stopped = true;
-          for (const timer of timers.splice(0)) clearInterval(timer);
-          await server.shutdown().catch(() => {});
-          await server.finished;
-        },
-      });
-    } catch (error) {
-      reject(error);
-    }
+  return await serveModel(handle, {
+    ...options,
+    model: "leaky",
+    defaultPort: LEAKY_PORT,
+    beforeShutdown: () => {
+      stopped = true;
+      for (const timer of timers.splice(0)) clearInterval(timer);
+    },
   });
 }
 

@@ -18,13 +18,9 @@
  */
 
 import { createApp, type StatsReport } from "./app.ts";
-import {
-  DEFAULT_HOSTNAME,
-  type ListenOptions,
-  type ServerHandle,
-  serverUrl,
-} from "./server_handle.ts";
+import type { ListenOptions, ServerHandle } from "./server_handle.ts";
 import { intFlag, runServerScript } from "./server_script.ts";
+import { serveModel } from "./serve_model.ts";
 
 /** Port of the stalling server when none is given. */
 export const STALLING_PORT = 45100;
@@ -72,14 +68,10 @@ export function checkStallSchedule(stallEveryMs: number, stallMs: number): void 
 }
 
 /** Starts the stalling server in this process. */
-export function startStalling(options: StallingOptions = {}): Promise<ServerHandle> {
+export async function startStalling(options: StallingOptions = {}): Promise<ServerHandle> {
   const stallEveryMs = options.stallEveryMs ?? DEFAULT_STALL_EVERY_MS;
   const stallMs = options.stallMs ?? DEFAULT_STALL_MS;
-  try {
-    checkStallSchedule(stallEveryMs, stallMs);
-  } catch (error) {
-    return Promise.reject(error);
-  }
+  checkStallSchedule(stallEveryMs, stallMs);
   let stalls = 0;
   const app = createApp({
     model: "stalling",
@@ -91,36 +83,20 @@ export function startStalling(options: StallingOptions = {}): Promise<ServerHand
       stalls,
     }),
   });
-  const hostname = options.hostname ?? DEFAULT_HOSTNAME;
-  return new Promise((resolve, reject) => {
-    try {
-      const server = Deno.serve({
-        port: options.port ?? STALLING_PORT,
-        hostname,
-        tcpBacklog: options.tcpBacklog,
-        onListen: () => {},
-      }, app.handle);
-      const timer = stallMs === 0 ? undefined : setInterval(() => {
-        stalls++;
-        blockThread(stallMs);
-      }, stallEveryMs);
-      const port = server.addr.port;
-      resolve({
-        model: "stalling",
-        hostname,
-        port,
-        url: serverUrl(hostname, port),
-        finished: server.finished,
-        shutdown: async () => {
-          clearInterval(timer);
-          await server.shutdown().catch(() => {});
-          await server.finished;
-        },
-      });
-    } catch (error) {
-      reject(error);
-    }
+  let timer: ReturnType<typeof setInterval> | undefined;
+  const server = await serveModel(app.handle, {
+    ...options,
+    model: "stalling",
+    defaultPort: STALLING_PORT,
+    beforeShutdown: () => clearInterval(timer),
   });
+  if (stallMs > 0) {
+    timer = setInterval(() => {
+      stalls++;
+      blockThread(stallMs);
+    }, stallEveryMs);
+  }
+  return server;
 }
 
 if (import.meta.main) {

@@ -19,13 +19,9 @@
 import { CONTROL_PATHS, createApp, splitTarget, type StatsReport } from "./app.ts";
 import { Counters } from "./counters.ts";
 import { cpuUnitsPerMs } from "./cpu_work.ts";
-import {
-  DEFAULT_HOSTNAME,
-  type ListenOptions,
-  type ServerHandle,
-  serverUrl,
-} from "./server_handle.ts";
+import type { ListenOptions, ServerHandle } from "./server_handle.ts";
 import { intFlag, runServerScript } from "./server_script.ts";
+import { serveModel } from "./serve_model.ts";
 import { ThreadPool, type ThreadRequest } from "./threads_pool.ts";
 
 /** The course's port for the threaded server. */
@@ -56,7 +52,6 @@ export async function startThreads(options: ThreadsOptions = {}): Promise<Server
       `pool size must be a whole number from 1 to ${MAX_POOL_SIZE}, got ${size}`,
     );
   }
-  const hostname = options.hostname ?? DEFAULT_HOSTNAME;
   const counters = Counters.create(FIRST_WORKER + size);
   const unitsPerMs = cpuUnitsPerMs();
   const stats = (): StatsReport => ({
@@ -110,31 +105,17 @@ export async function startThreads(options: ThreadsOptions = {}): Promise<Server
     }
   }
 
-  let server: Deno.HttpServer<Deno.NetAddr>;
   try {
-    server = Deno.serve({
-      port: options.port ?? THREADS_PORT,
-      hostname,
-      tcpBacklog: options.tcpBacklog,
-      onListen: () => {},
-    }, handle);
+    return await serveModel(handle, {
+      ...options,
+      model: "threads",
+      defaultPort: THREADS_PORT,
+      afterFinished: () => pool.close(),
+    });
   } catch (error) {
     pool.close();
     throw error;
   }
-  const port = server.addr.port;
-  const finished = server.finished.finally(() => pool.close());
-  return {
-    model: "threads",
-    hostname,
-    port,
-    url: serverUrl(hostname, port),
-    finished,
-    shutdown: async () => {
-      await server.shutdown().catch(() => {});
-      await finished;
-    },
-  };
 }
 
 if (import.meta.main) {
