@@ -25,7 +25,7 @@
 import { join } from "node:path";
 import { assembleResult, readVersion, runTimeoutMs } from "./adapter.ts";
 import { histogramFromQuantiles } from "./histogram.ts";
-import { deriveRates } from "./rates.ts";
+import { countFailures, deriveRates } from "./rates.ts";
 import { parseToolOutput, runTool } from "./run_tool.ts";
 import {
   type LatencyMs,
@@ -214,7 +214,7 @@ export function abResultParts(report: AbReport, percentiles?: number[]): ResultP
   if (report.non2xx > 0) statusCodes["non-2xx"] = report.non2xx;
   return {
     wallTimeS,
-    attempted: completed + failures.connect + failures.reset + failures.other,
+    attempted: completed + countFailures(failures),
     completed,
     failures,
     statusCodes,

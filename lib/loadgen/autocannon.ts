@@ -16,7 +16,7 @@
  */
 
 import { assembleResult, readVersion, runTimeoutMs } from "./adapter.ts";
-import { deriveRates } from "./rates.ts";
+import { deriveRates, tallyStatusCodes } from "./rates.ts";
 import { parseToolOutput, runTool } from "./run_tool.ts";
 import {
   type LoadGenerator,
@@ -75,17 +75,10 @@ export function parseAutocannonJson(text: string): AutocannonReport {
 /** Turns autocannon's report into result parts. */
 export function autocannonResultParts(report: AutocannonReport): ResultParts {
   const wallTimeS = report.duration;
-  const statusCodes: Record<string, number> = {};
-  let completed = 0;
-  let non2xx = 0;
-  const codes = Object.entries(report.statusCodeStats ?? {}).sort(([a], [b]) =>
-    Number(a) - Number(b)
+  const counts = Object.entries(report.statusCodeStats ?? {}).map(([code, { count }]) =>
+    [code, count] as const
   );
-  for (const [code, { count }] of codes) {
-    statusCodes[code] = count;
-    completed += count;
-    if (!code.startsWith("2")) non2xx += count;
-  }
+  const { statusCodes, completed, non2xx } = tallyStatusCodes(Object.fromEntries(counts));
   const failures = {
     connect: 0,
     timeout: report.timeouts ?? 0,

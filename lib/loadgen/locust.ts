@@ -29,7 +29,7 @@
 
 import { join } from "node:path";
 import { runTimeoutMs } from "./adapter.ts";
-import { deriveRates } from "./rates.ts";
+import { countFailures, countNon2xx, deriveRates } from "./rates.ts";
 import {
   aggregatedStats,
   type LocustFailureRow,
@@ -185,14 +185,12 @@ export function locustResultParts(
       failedStatuses[code] = (failedStatuses[code] ?? 0) + row.occurrences;
     } else failures[kind.kind] += row.occurrences;
   }
-  const transport = failures.connect + failures.timeout + failures.reset + failures.other;
+  const transport = countFailures(failures);
   const completed = total.requests - transport;
   const statusCodes = summary && summary.workers.length > 0
     ? statusCodesFromTallies(summary.workers)
     : statusCodesFromFailures(completed, failedStatuses);
-  const non2xx = Object.entries(statusCodes)
-    .filter(([code]) => !code.startsWith("2"))
-    .reduce((sum, [, n]) => sum + n, 0);
+  const non2xx = countNon2xx(statusCodes);
   const bytes = Math.round(total.averageContentSize * total.requests);
   const wallTimeS = wallTime(summary, total);
   const notes = [...LOCUST_NOTES];

@@ -19,7 +19,7 @@
  */
 
 import { assembleResult, readVersion, runTimeoutMs } from "./adapter.ts";
-import { deriveRates } from "./rates.ts";
+import { countFailures, deriveRates, sortNumerically, tallyStatusCodes } from "./rates.ts";
 import { parseToolOutput, runTool } from "./run_tool.ts";
 import {
   type HistogramBucket,
@@ -85,9 +85,7 @@ export function parseOhaJson(text: string): OhaReport {
 }
 
 /** Sorts `[key, value]` entries by the number in the key (oha writes keys in string order). */
-export function sortNumerically<T>(record: Record<string, T>): [string, T][] {
-  return Object.entries(record).sort(([a], [b]) => Number(a) - Number(b));
-}
+export { sortNumerically };
 
 /** Classifies one oha error message; null for the deadline cut-off (not a failure). */
 export function classifyOhaError(message: string): keyof TransportFailures | null {
@@ -106,14 +104,7 @@ export function classifyOhaError(message: string): keyof TransportFailures | nul
 export function ohaResultParts(report: OhaReport, concurrency: number): ResultParts {
   const s = report.summary;
   const wallTimeS = s.total;
-  const statusCodes: Record<string, number> = {};
-  let completed = 0;
-  let non2xx = 0;
-  for (const [code, n] of sortNumerically(report.statusCodeDistribution)) {
-    statusCodes[code] = n;
-    completed += n;
-    if (!code.startsWith("2")) non2xx += n;
-  }
+  const { statusCodes, completed, non2xx } = tallyStatusCodes(report.statusCodeDistribution);
   const failures: TransportFailures = { connect: 0, timeout: 0, reset: 0, other: 0 };
   let cutOff = 0;
   for (const [message, n] of Object.entries(report.errorDistribution)) {
@@ -130,7 +121,7 @@ export function ohaResultParts(report: OhaReport, concurrency: number): ResultPa
   const p = report.latencyPercentiles;
   return {
     wallTimeS,
-    attempted: completed + failures.connect + failures.timeout + failures.reset + failures.other,
+    attempted: completed + countFailures(failures),
     completed,
     failures,
     statusCodes,

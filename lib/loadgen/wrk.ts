@@ -20,7 +20,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { assembleResult, readVersion, runTimeoutMs } from "./adapter.ts";
 import { histogramFromValues } from "./histogram.ts";
-import { deriveRates } from "./rates.ts";
+import { countFailures, countNon2xx, deriveRates } from "./rates.ts";
 import { parseToolOutput, runTool } from "./run_tool.ts";
 import {
   type LoadGenerator,
@@ -93,9 +93,7 @@ export function wrkResultParts(summary: WrkSummary, concurrency: number): Result
   const e = summary.errors;
   const failures = { connect: e.connect, timeout: e.timeout, reset: e.read, other: e.write };
   const statusCodes = { ...summary.statusCodes };
-  const non2xx = Object.entries(statusCodes)
-    .filter(([code]) => !code.startsWith("2"))
-    .reduce((sum, [, n]) => sum + n, 0);
+  const non2xx = countNon2xx(statusCodes);
   const ms = (us: number) => (completed > 0 ? us / 1000 : NaN);
   const l = summary.latencyUs;
   const notes = [
@@ -114,7 +112,7 @@ export function wrkResultParts(summary: WrkSummary, concurrency: number): Result
   }
   return {
     wallTimeS,
-    attempted: completed + failures.connect + failures.timeout + failures.reset + failures.other,
+    attempted: completed + countFailures(failures),
     completed,
     failures,
     statusCodes,
