@@ -3,9 +3,11 @@
  *
  * The balancer speaks HTTP/1.1 to its backends itself instead of going through `fetch()`: a
  * request costs one write and usually one read, with no per-request `Request`/`Headers` objects
- * on the backend side. While a connection sits idle in a pool it keeps one read pending, so a
- * backend that closes an idle connection is noticed at once; that same pending read then
- * receives the next response.
+ * on the backend side. A connection that stays idle in a pool is watched with one pending read
+ * (see {@link Http1Connection.watch}), so a backend that closes it is noticed; that same pending
+ * read then receives the next response. A connection reused at once is not watched: a read
+ * started only after the request was written often finds the response already there, which costs
+ * less than a read that waits.
  *
  * @module
  */
@@ -79,12 +81,17 @@ export class Http1Connection {
   }
 
   /**
-   * Parks the connection in a pool: keeps a read pending and calls `onGone` with it if the backend
-   * closes it (or sends anything unasked) while it is idle.
+   * Parks the connection in a pool. Once {@link watch}ed, `onGone` is called with it if the
+   * backend closes it (or sends anything unasked) while it is idle.
    */
   park(onGone: (connection: Http1Connection) => void): void {
     this.#idle = true;
     this.#onGone = onGone;
+  }
+
+  /** Starts watching a parked connection with a pending read, unless that read runs already. */
+  watch(): void {
+    if (!this.#idle || this.#pending || this.#closed) return;
     this.#startRead().then(this.#idleReadDone, this.#idleReadDone);
   }
 

@@ -9,10 +9,17 @@ import { Http1Connection } from "./http1_connection.ts";
 /** Idle connections kept per backend unless told otherwise. */
 export const DEFAULT_MAX_IDLE = 128;
 
+/**
+ * Time a released connection may sit in the pool before it is watched for the backend closing
+ * it, ms. Under load most connections are reused sooner and never pay for a waiting read.
+ */
+export const WATCH_DELAY_MS = 5;
+
 /** A pool of idle HTTP/1.1 connections to one backend. */
 export class ConnectionPool {
   readonly #idle: Http1Connection[] = [];
   #closed = false;
+  #watchTimer: ReturnType<typeof setTimeout> | undefined;
 
   /** Creates an empty pool for `hostname:port`. */
   constructor(
@@ -51,7 +58,14 @@ export class ConnectionPool {
     }
     this.#idle.push(connection);
     connection.park(this.#forget);
+    if (this.#watchTimer === undefined) this.#watchTimer = setTimeout(this.#watchIdle, WATCH_DELAY_MS);
   }
+
+  /** Watches every connection still idle (each keeps at most one read pending). */
+  readonly #watchIdle = () => {
+    this.#watchTimer = undefined;
+    for (const connection of this.#idle) connection.watch();
+  };
 
   /** Drops a connection the backend closed while it was idle. */
   readonly #forget = (connection: Http1Connection) => {
@@ -62,6 +76,8 @@ export class ConnectionPool {
   /** Closes the idle connections and every connection released from now on. */
   close(): void {
     this.#closed = true;
+    clearTimeout(this.#watchTimer);
+    this.#watchTimer = undefined;
     for (const connection of this.#idle.splice(0)) connection.close();
   }
 
