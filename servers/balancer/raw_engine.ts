@@ -24,8 +24,13 @@ import { HttpError } from "./http_error.ts";
 import { REQUEST_BUFFER_BYTES, type RequestLimits } from "./limits.ts";
 import type { ConnectionPool } from "./pool.ts";
 import { ReadBuffer } from "./read_buffer.ts";
-import { findHeadEnd, parseRequestHead, type RequestHead } from "./request_head.ts";
-import { type BackendResponseHead, parseBackendHead } from "./response_head.ts";
+import {
+  findHeadEnd,
+  forwardedHeadText,
+  parseRequestHead,
+  type RequestHead,
+} from "./request_head.ts";
+import { type BackendResponseHead, clientResponseHead, parseBackendHead } from "./response_head.ts";
 import {
   copySimpleRequestHead,
   SIMPLE_HEAD_SLACK,
@@ -372,11 +377,7 @@ function writeHeadText(client: Client, text: string): number {
 
 /** The head text to forward for `head`, without Host and framing lines. */
 function forwardedText(client: Client, head: RequestHead): string {
-  let text = `${head.method} ${head.target} HTTP/1.1\r\n${head.headers}` +
-    `x-forwarded-for: ${head.forwardedFor === null ? "" : `${head.forwardedFor}, `}` +
-    `${(client.conn.remoteAddr as Deno.NetAddr).hostname}\r\nx-forwarded-proto: http\r\n`;
-  if (head.host !== null) text += `x-forwarded-host: ${head.host}\r\n`;
-  return text;
+  return forwardedHeadText(head, (client.conn.remoteAddr as Deno.NetAddr).hostname);
 }
 
 /** A request without a body (no `Content-Length`, or 0, and not chunked). */
@@ -767,15 +768,12 @@ async function respond(
   const chunkedOut = !noBody && response.chunked && request.minor === 1;
   const keepOpen = !request.close && !closeDelimited &&
     !(response.chunked && !noBody && !chunkedOut);
-  let head =
-    `HTTP/1.1 ${status}${response.reason}\r\n${response.headers}x-backend: ${backend.label}\r\n`;
-  if (!keepOpen) head += "connection: close\r\n";
-  else if (request.minor === 0) head += "connection: keep-alive\r\n";
-  if (response.contentLength !== null && status !== 204) {
-    head += `content-length: ${response.contentLength}\r\n`;
-  }
-  if (chunkedOut) head += "transfer-encoding: chunked\r\n";
-  head += "\r\n";
+  const head = clientResponseHead(
+    response,
+    backend.label,
+    !keepOpen ? "close" : request.minor === 0 ? "keep-alive" : null,
+    chunkedOut,
+  );
 
   try {
     if (noBody) {

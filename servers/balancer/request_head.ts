@@ -281,3 +281,16 @@ export function parseRequestHead(text: string, limits: RequestLimits): RequestHe
     expectContinue,
   };
 }
+
+/**
+ * The head the balancer forwards for `head` from a client at `clientAddress`, without the Host
+ * line, framing lines and the blank line: request line, end-to-end header lines, then
+ * `x-forwarded-for`, `x-forwarded-proto` and `x-forwarded-host`.
+ */
+export function forwardedHeadText(head: RequestHead, clientAddress: string): string {
+  let text = `${head.method} ${head.target} HTTP/1.1\r\n${head.headers}` +
+    `x-forwarded-for: ${head.forwardedFor === null ? "" : `${head.forwardedFor}, `}` +
+    `${clientAddress}\r\nx-forwarded-proto: http\r\n`;
+  if (head.host !== null) text += `x-forwarded-host: ${head.host}\r\n`;
+  return text;
+}

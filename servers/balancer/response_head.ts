@@ -108,3 +108,25 @@ export function parseBackendHead(text: string): BackendResponseHead {
   if (chunked) contentLength = null;
   return { status, reason: text.slice(12, lineEnd), headers, contentLength, chunked, close };
 }
+
+/**
+ * The head the balancer writes to its client for `response` from the backend `backendLabel`:
+ * status line, end-to-end header lines, `x-backend`, then `connection` when given, the
+ * `content-length` (except for 204) or `transfer-encoding: chunked` when `chunked`, and the blank
+ * line.
+ */
+export function clientResponseHead(
+  response: BackendResponseHead,
+  backendLabel: string,
+  connection: "close" | "keep-alive" | null,
+  chunked: boolean,
+): string {
+  let head = `HTTP/1.1 ${response.status}${response.reason}\r\n${response.headers}` +
+    `x-backend: ${backendLabel}\r\n`;
+  if (connection !== null) head += `connection: ${connection}\r\n`;
+  if (response.contentLength !== null && response.status !== 204) {
+    head += `content-length: ${response.contentLength}\r\n`;
+  }
+  if (chunked) head += "transfer-encoding: chunked\r\n";
+  return `${head}\r\n`;
+}

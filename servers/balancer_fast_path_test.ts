@@ -1,0 +1,224 @@
+import { deepEqual as assertEquals, ok as assert } from "node:assert/strict";
+import { startBalancer } from "./balancer.ts";
+import { HttpError } from "./balancer/http_error.ts";
+import { DEFAULT_LIMITS } from "./balancer/limits.ts";
+import { findHeadEnd, forwardedHeadText, parseRequestHead } from "./balancer/request_head.ts";
+import { clientResponseHead, parseBackendHead } from "./balancer/response_head.ts";
+import {
+  copySimpleRequestHead,
+  SIMPLE_HEAD_SLACK,
+  type SimpleRequestHead,
+} from "./balancer/simple_request_head.ts";
+import {
+  copySimpleResponseHead,
+  SIMPLE_RESPONSE_SLACK,
+  type SimpleResponseHead,
+} from "./balancer/simple_response_head.ts";
+import { rawExchange, startRawBackend, startRecordingBackend } from "./balancer/test_servers.ts";
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+const CLIENT = "10.1.2.3";
+const FORWARDED_FOR = encoder.encode(
+  `x-forwarded-for: ${CLIENT}\r\nx-forwarded-proto: http\r\n`,
+);
+
+/** Requests the fast path must take, forwarding exactly what the strict path forwards. */
+const SIMPLE_REQUESTS = [
+  "GET / HTTP/1.1\r\nHost: 127.0.0.1:44444\r\n\r\n",
+  "GET /page.html?a=1&b=%20x HTTP/1.1\r\nhost: lab\r\nAccept: */*\r\nUser-Agent: wrk\r\n\r\n",
+  "HEAD /big.bin HTTP/1.1\r\nUser-Agent: curl/8.0\r\nHOST: lab:80\r\nAccept: */*\r\n\r\n",
+  "DELETE /orders/7 HTTP/1.1\r\nHost: lab\r\nX-Empty: \r\nX-Tab: a\tb\r\n\r\n",
+  "OPTIONS /x HTTP/1.1\r\nHost: lab\r\nCookie: a=1; b=2\r\nAccept-Language: en, id;q=0.8\r\n\r\n",
+  "PURGE /cache HTTP/1.1\r\nHost: lab\r\nTE-Hint: not-te\r\nTrailers: no\r\nX-Forwarded: x\r\n\r\n",
+  `GET /${"a".repeat(300)} HTTP/1.1\r\nHost: lab\r\nX-Long: ${"v".repeat(500)}\r\n\r\n`,
+];
+
+/** Requests the fast path must leave to the strict path (which forwards them, rewritten). */
+const STRICT_ONLY_REQUESTS = [
+  "GET / HTTP/1.0\r\nHost: lab\r\n\r\n",
+  "GET / HTTP/1.1\r\nHost: lab\r\nConnection: keep-alive\r\n\r\n",
+  "GET / HTTP/1.1\r\nHost: lab\r\nKeep-Alive: 5\r\n\r\n",
+  "GET / HTTP/1.1\r\nHost: lab\r\nTE: trailers\r\n\r\n",
+  "GET / HTTP/1.1\r\nHost: lab\r\nUpgrade: websocket\r\n\r\n",
+  "GET / HTTP/1.1\r\nHost: lab\r\nProxy-Authorization: x\r\n\r\n",
+  "GET / HTTP/1.1\r\nHost: lab\r\nX-Forwarded-For: 1.1.1.1\r\n\r\n",
+  "GET / HTTP/1.1\r\nHost: lab\r\nx-forwarded-host: other\r\n\r\n",
+  "GET / HTTP/1.1\r\nHost: lab\r\nContent-Length: 0\r\n\r\n",
+  "GET / HTTP/1.1\r\nHost: lab\r\nExpect: 100-continue\r\n\r\n",
+  "GET http://lab/x HTTP/1.1\r\nHost: lab\r\n\r\n",
+  "OPTIONS * HTTP/1.1\r\nHost: lab\r\n\r\n",
+  "GET / HTTP/1.1\r\nHost:  lab\r\n\r\n",
+  "GET / HTTP/1.1\r\nHost:lab\r\n\r\n",
+  "GET / HTTP/1.1\r\nHost: lab \r\n\r\n",
+  "GET / HTTP/1.1\r\nHost: lab\r\nAccept:\r\n\r\n",
+  "GET / HTTP/1.1\r\nHost: lab\r\nAccept: \t*/*\r\n\r\n",
+];
+
+/** Heads the balancer must refuse: the fast path must leave every one to the strict parser. */
+const MALFORMED_REQUESTS = [
+  "GET / HTTP/1.1\r\nX-A: 1\r\n\r\n",
+  "GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n",
+  "GET / HTTP/1.1\r\nHost: a\r\nhost: a\r\n\r\n",
+  "GET / HTTP/1.1\r\nHost : lab\r\n\r\n",
+  "GET / HTTP/1.1\r\nHost: lab\r\n X-Fold: 1\r\n\r\n",
+  "GET / HTTP/1.1\r\nHost: lab\r\n\tX-Fold: 1\r\n\r\n",
+  "GET / HTTP/1.1\r\nHost: lab\r\nNo-Colon\r\n\r\n",
+  "GET / HTTP/1.1\r\nHost: lab\r\n: empty-name\r\n\r\n",
+  "GET / HTTP/1.1\r\nHost: lab\r\nBad(Name): 1\r\n\r\n",
+  "G@T / HTTP/1.1\r\nHost: lab\r\n\r\n",
+  "GET  / HTTP/1.1\r\nHost: lab\r\n\r\n",
+  "GET /a b HTTP/1.1\r\nHost: lab\r\n\r\n",
+  "GET page.html HTTP/1.1\r\nHost: lab\r\n\r\n",
+  "GET / HTTX/1.1\r\nHost: lab\r\n\r\n",
+  "GET / HTTP/2.0\r\nHost: lab\r\n\r\n",
+  "GET / HTTP/1.1 \r\nHost: lab\r\n\r\n",
+  "CONNECT / HTTP/1.1\r\nHost: lab\r\n\r\n",
+  "GET / HTTP/1.1\r\nHost: lab\r\nTransfer-Encoding: gzip, chunked\r\n\r\n",
+  "GET / HTTP/1.1\r\nHost: lab\r\nContent-Length: +5\r\n\r\n",
+  "GET / HTTP/1.1\r\nHost: lab\r\nContent-Length: 1\r\nContent-Length: 1\r\n\r\n",
+  "GET / HTTP/1.1\r\nHost: lab\r\nExpect: magic\r\n\r\n",
+  `GET /${"a".repeat(DEFAULT_LIMITS.maxRequestLineBytes)} HTTP/1.1\r\nHost: lab\r\n\r\n`,
+  `GET / HTTP/1.1\r\nHost: lab\r\n${"X-A: 1\r\n".repeat(DEFAULT_LIMITS.maxHeaderFields)}\r\n`,
+];
+
+function fast(request: string): { length: number; bytes: string; found: SimpleRequestHead } {
+  const input = encoder.encode(`${request}NEXT`);
+  const end = findHeadEnd(input, 0, 0, input.length, DEFAULT_LIMITS);
+  assert(end === request.length, `head end ${end} for ${JSON.stringify(request.slice(0, 60))}`);
+  const out = new Uint8Array(end + FORWARDED_FOR.length + SIMPLE_HEAD_SLACK);
+  const found: SimpleRequestHead = { method: "", targetStart: 0, targetEnd: 0 };
+  const length = copySimpleRequestHead(input, 0, end, DEFAULT_LIMITS, FORWARDED_FOR, out, found);
+  return { length, bytes: decoder.decode(out.subarray(0, Math.max(length, 0))), found };
+}
+
+function strict(request: string): string {
+  return forwardedHeadText(parseRequestHead(request, DEFAULT_LIMITS), CLIENT);
+}
+
+Deno.test("request fast path forwards byte for byte what the strict path forwards", () => {
+  for (const request of SIMPLE_REQUESTS) {
+    const { length, bytes, found } = fast(request);
+    assert(length >= 0, `fast path not taken for ${JSON.stringify(request.slice(0, 60))}`);
+    assertEquals(bytes, strict(request));
+    const head = parseRequestHead(request, DEFAULT_LIMITS);
+    assertEquals(found.method, head.method);
+    assertEquals(request.slice(found.targetStart, found.targetEnd), head.target);
+  }
+});
+
+Deno.test("request fast path leaves hop-by-hop, framing and rewritten heads to the strict path", () => {
+  for (const request of STRICT_ONLY_REQUESTS) {
+    assertEquals(fast(request).length, -1, JSON.stringify(request));
+    parseRequestHead(request, DEFAULT_LIMITS); // the strict path forwards it
+  }
+});
+
+Deno.test("request fast path refuses nothing itself: every malformed head goes to the strict parser, which refuses it", () => {
+  for (const request of MALFORMED_REQUESTS) {
+    const name = JSON.stringify(request.slice(0, 70));
+    assertEquals(fast(request).length, -1, name);
+    let refused: unknown = null;
+    try {
+      parseRequestHead(request, DEFAULT_LIMITS);
+    } catch (error) {
+      refused = error;
+    }
+    assert(refused instanceof HttpError, `strict parser accepted ${name}`);
+  }
+});
+
+const BACKEND_LINE = encoder.encode("x-backend: 127.0.0.1:9002\r\n");
+
+/** Response heads the fast path must take, writing exactly what the strict path writes. */
+const SIMPLE_RESPONSES = [
+  "HTTP/1.1 200 OK\r\ncontent-type: text/plain;charset=UTF-8\r\ncontent-length: 42\r\n" +
+  "date: Sun, 22 Nov 2026 00:28:27 GMT\r\n\r\n",
+  "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n",
+  "HTTP/1.1 200\r\nContent-Length:  007 \r\nX-A:b\r\nSet-Cookie: a=1\r\nSet-Cookie: b=2\r\n\r\n",
+  "HTTP/1.1 500 Internal Server Error\r\nX-Weird-Name : v\r\nCONTENT-LENGTH: 5\r\n\r\n",
+];
+
+/** Response heads the fast path must leave to the strict path. */
+const STRICT_ONLY_RESPONSES = [
+  "HTTP/1.0 200 OK\r\nContent-Length: 2\r\n\r\n",
+  "HTTP/1.1 204 No Content\r\n\r\n",
+  "HTTP/1.1 304 Not Modified\r\nContent-Length: 2\r\n\r\n",
+  "HTTP/1.1 200 OK\r\n\r\n",
+  "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n",
+  "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\n",
+  "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nKeep-Alive: timeout=5\r\n\r\n",
+  "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nContent-Length: 2\r\n\r\n",
+  "HTTP/1.1 200 OK\r\nContent-Length: 0x2\r\n\r\n",
+  "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nNo-Colon\r\n\r\n",
+  "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nX-Caf\u00e9: 1\r\n\r\n",
+  "HTTP/1.1 200OK\r\nContent-Length: 2\r\n\r\n",
+  "HTTP/1.1 2x0 OK\r\nContent-Length: 2\r\n\r\n",
+];
+
+function fastResponse(head: string): { length: number; bytes: string; found: SimpleResponseHead } {
+  const input = encoder.encode(`${head}body`);
+  const end = encoder.encode(head).length;
+  const out = new Uint8Array(end + BACKEND_LINE.length + SIMPLE_RESPONSE_SLACK + 8);
+  const found: SimpleResponseHead = { status: 0, contentLength: 0 };
+  const length = copySimpleResponseHead(input, 0, end, BACKEND_LINE, null, out, 4, found);
+  return { length, bytes: decoder.decode(out.subarray(4, 4 + Math.max(length, 0))), found };
+}
+
+Deno.test("response fast path writes byte for byte what the strict path writes", () => {
+  for (const head of SIMPLE_RESPONSES) {
+    const { length, bytes, found } = fastResponse(head);
+    assert(length >= 0, `fast path not taken for ${JSON.stringify(head.slice(0, 60))}`);
+    const parsed = parseBackendHead(head.slice(0, -4));
+    assertEquals(bytes, clientResponseHead(parsed, "127.0.0.1:9002", null, false));
+    assertEquals(found, { status: parsed.status, contentLength: parsed.contentLength });
+  }
+});
+
+Deno.test("response fast path leaves hop-by-hop, framing and odd heads to the strict path", () => {
+  for (const head of STRICT_ONLY_RESPONSES) {
+    assertEquals(fastResponse(head).length, -1, JSON.stringify(head));
+  }
+});
+
+Deno.test("a simple request reaches the backend as exactly the expected bytes", async () => {
+  const backend = startRecordingBackend();
+  const balancer = await startBalancer({ port: 0, backends: [backend.url], healthIntervalMs: 0 });
+  try {
+    const answer = await rawExchange(
+      balancer.port,
+      "GET /a?b=1 HTTP/1.1\r\nHost: lab\r\nAccept: */*\r\n\r\n" +
+        "GET /last HTTP/1.1\r\nHost: lab\r\nConnection: close\r\n\r\n",
+    );
+    assertEquals(answer.match(/HTTP\/1\.1 200 OK\r\n/g)?.length, 2, answer);
+    const label = backend.url.replace("http://", "");
+    assertEquals(
+      backend.received(),
+      "GET /a?b=1 HTTP/1.1\r\nAccept: */*\r\nx-forwarded-for: 127.0.0.1\r\n" +
+        `x-forwarded-proto: http\r\nx-forwarded-host: lab\r\nhost: ${label}\r\n\r\n` +
+        "GET /last HTTP/1.1\r\nx-forwarded-for: 127.0.0.1\r\n" +
+        `x-forwarded-proto: http\r\nx-forwarded-host: lab\r\nhost: ${label}\r\n\r\n`,
+    );
+    assert(answer.includes(`\r\nx-backend: ${label}\r\ncontent-length: 3\r\n\r\nok\n`), answer);
+  } finally {
+    await balancer.shutdown();
+    await backend.close();
+  }
+});
+
+Deno.test("a pooled connection the backend closed while idle is noticed: a later POST is sent once and answered", async () => {
+  // Answers every request with keep-alive framing, then closes the connection anyway.
+  const backend = startRawBackend("HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok");
+  const balancer = await startBalancer({ port: 0, backends: [backend.url], healthIntervalMs: 0 });
+  try {
+    const first = await fetch(`${balancer.url}/warm`);
+    assertEquals([first.status, await first.text()], [200, "ok"]);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const post = await fetch(`${balancer.url}/orders`, { method: "POST", body: "hello" });
+    assertEquals([post.status, await post.text()], [200, "ok"]);
+    assertEquals(backend.count(), 2);
+  } finally {
+    await balancer.shutdown();
+    await backend.close();
+  }
+});
