@@ -23,20 +23,12 @@
  */
 
 import { join } from "node:path";
-import { assembleResult, readVersion, runTimeoutMs } from "./adapter.ts";
+import { readVersion, runTimeoutMs, toolGenerator } from "./adapter.ts";
 import { histogramFromQuantiles } from "./histogram.ts";
 import { countFailures, deriveRates } from "./rates.ts";
 import { parseToolOutput, runTool } from "./run_tool.ts";
-import {
-  type LatencyMs,
-  type LoadGenerator,
-  LoadGenError,
-  type ResultParts,
-  type RunOptions,
-  type RunResult,
-  type RunSpec,
-} from "./types.ts";
-import { type ResolvedSpec, validateSpec } from "./validate.ts";
+import { type LatencyMs, type LoadGenerator, LoadGenError, type ResultParts } from "./types.ts";
+import type { ResolvedSpec } from "./validate.ts";
 
 /** The figures of ab's text report. Absent lines read as 0 (or null where noted). */
 export interface AbReport {
@@ -268,17 +260,11 @@ export interface AbOptions {
 /** The ab adapter. */
 export function createAbGenerator(options: AbOptions = {}): LoadGenerator {
   const command = options.command ?? "ab";
-  let version: Promise<string | null> | undefined;
-  const getVersion = () => version ??= readVersion(command, ["-V"], /Version ([\w.]+)/);
-  return {
+  return toolGenerator({
     name: "ab",
-    version: getVersion,
-    async run(input: RunSpec, runOptions: RunOptions = {}): Promise<RunResult> {
-      const spec = validateSpec(input, "ab");
-      const version = await getVersion();
-      if (version === null) {
-        throw new LoadGenError(`ab: command '${command}' not found or gave no version`);
-      }
+    readVersion: () => readVersion(command, ["-V"], /Version ([\w.]+)/),
+    missing: `ab: command '${command}' not found or gave no version`,
+    async runParts(spec, _version, runOptions) {
       const dir = await Deno.makeTempDir({ prefix: "loadgen-ab-" });
       try {
         const csvPath = join(dir, "percentiles.csv");
@@ -290,16 +276,15 @@ export function createAbGenerator(options: AbOptions = {}): LoadGenerator {
         const output = await runTool("ab", command, abArgs(spec, csvPath, bodyPath), {
           timeoutMs: runTimeoutMs(spec, runOptions),
         });
-        const parts = parseToolOutput("ab", output, () => {
+        return parseToolOutput("ab", output, () => {
           const report = parseAbReport(output.stdout);
           return abResultParts(report, readCsv(csvPath));
         });
-        return assembleResult("ab", version, spec, parts, runOptions.quiet);
       } finally {
         await Deno.remove(dir, { recursive: true }).catch(() => {});
       }
     },
-  };
+  });
 }
 
 function readCsv(path: string): number[] | undefined {

@@ -15,18 +15,11 @@
  * @module
  */
 
-import { assembleResult, readVersion, runTimeoutMs } from "./adapter.ts";
+import { readVersion, runTimeoutMs, toolGenerator } from "./adapter.ts";
 import { deriveRates, tallyStatusCodes } from "./rates.ts";
 import { parseToolOutput, runTool } from "./run_tool.ts";
-import {
-  type LoadGenerator,
-  LoadGenError,
-  type ResultParts,
-  type RunOptions,
-  type RunResult,
-  type RunSpec,
-} from "./types.ts";
-import { type ResolvedSpec, validateSpec } from "./validate.ts";
+import { type LoadGenerator, LoadGenError, type ResultParts } from "./types.ts";
+import type { ResolvedSpec } from "./validate.ts";
 
 /** The npm package autocannon is run from (pinned, as in deno.json). */
 export const AUTOCANNON_PACKAGE = "npm:autocannon@8.0.0";
@@ -140,30 +133,20 @@ export interface AutocannonOptions {
 export function createAutocannonGenerator(options: AutocannonOptions = {}): LoadGenerator {
   const deno = options.deno ?? Deno.execPath();
   const base = ["run", "-A", "--no-config", "--no-lock", AUTOCANNON_PACKAGE];
-  let version: Promise<string | null> | undefined;
-  const getVersion = () =>
-    version ??= readVersion(deno, [...base, "--version"], /autocannon v?(\S+)/);
-  return {
+  return toolGenerator({
     name: "autocannon",
-    version: getVersion,
-    async run(input: RunSpec, runOptions: RunOptions = {}): Promise<RunResult> {
-      const spec = validateSpec(input, "autocannon");
-      const found = await getVersion();
-      if (found === null) {
-        throw new LoadGenError(
-          `autocannon: '${deno} run ${AUTOCANNON_PACKAGE}' did not start; is the npm registry ` +
-            "reachable for its first download?",
-        );
-      }
+    readVersion: () => readVersion(deno, [...base, "--version"], /autocannon v?(\S+)/),
+    missing: `autocannon: '${deno} run ${AUTOCANNON_PACKAGE}' did not start; is the npm registry ` +
+      "reachable for its first download?",
+    async runParts(spec, _version, runOptions) {
       const output = await runTool("autocannon", deno, [...base, ...autocannonArgs(spec)], {
         timeoutMs: runTimeoutMs(spec, runOptions),
       });
-      const parts = parseToolOutput(
+      return parseToolOutput(
         "autocannon",
         output,
         () => autocannonResultParts(parseAutocannonJson(output.stdout)),
       );
-      return assembleResult("autocannon", found, spec, parts, runOptions.quiet);
     },
-  };
+  });
 }

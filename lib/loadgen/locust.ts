@@ -28,7 +28,7 @@
  */
 
 import { join } from "node:path";
-import { runTimeoutMs } from "./adapter.ts";
+import { commandText, runTimeoutMs } from "./adapter.ts";
 import { countFailures, countNon2xx, deriveRates } from "./rates.ts";
 import {
   aggregatedStats,
@@ -559,19 +559,6 @@ function hasHeader(headers: Record<string, string>, name: string): boolean {
   return Object.keys(headers).some((key) => key.toLowerCase() === name);
 }
 
-async function capture(program: string, args: string[]): Promise<string | null> {
-  try {
-    const out = await new Deno.Command(program, {
-      args,
-      stdin: "null",
-      stdout: "piped",
-      stderr: "piped",
-      signal: AbortSignal.timeout(30_000),
-    }).output();
-    if (!out.success) return null;
-    const decoder = new TextDecoder();
-    return decoder.decode(out.stdout) + decoder.decode(out.stderr);
-  } catch {
-    return null;
-  }
+function capture(program: string, args: string[]): Promise<string | null> {
+  return commandText(program, args, { successOnly: true });
 }

@@ -18,7 +18,7 @@
  * @module
  */
 
-import { assembleResult, readVersion, runTimeoutMs } from "./adapter.ts";
+import { readVersion, runTimeoutMs, toolGenerator } from "./adapter.ts";
 import { countFailures, deriveRates, sortNumerically, tallyStatusCodes } from "./rates.ts";
 import { parseToolOutput, runTool } from "./run_tool.ts";
 import {
@@ -26,12 +26,9 @@ import {
   type LoadGenerator,
   LoadGenError,
   type ResultParts,
-  type RunOptions,
-  type RunResult,
-  type RunSpec,
   type TransportFailures,
 } from "./types.ts";
-import { type ResolvedSpec, validateSpec } from "./validate.ts";
+import type { ResolvedSpec } from "./validate.ts";
 
 /** The parts of oha's JSON output this adapter reads (times in seconds). */
 export interface OhaReport {
@@ -187,26 +184,19 @@ export interface OhaOptions {
 /** The oha adapter. */
 export function createOhaGenerator(options: OhaOptions = {}): LoadGenerator {
   const command = options.command ?? "oha";
-  let version: Promise<string | null> | undefined;
-  const getVersion = () => version ??= readVersion(command, ["--version"], /oha (\S+)/);
-  return {
+  return toolGenerator({
     name: "oha",
-    version: getVersion,
-    async run(input: RunSpec, runOptions: RunOptions = {}): Promise<RunResult> {
-      const spec = validateSpec(input, "oha");
-      const found = await getVersion();
-      if (found === null) {
-        throw new LoadGenError(`oha: command '${command}' not found or gave no version`);
-      }
-      const output = await runTool("oha", command, ohaArgs(spec, found), {
+    readVersion: () => readVersion(command, ["--version"], /oha (\S+)/),
+    missing: `oha: command '${command}' not found or gave no version`,
+    async runParts(spec, version, runOptions) {
+      const output = await runTool("oha", command, ohaArgs(spec, version), {
         timeoutMs: runTimeoutMs(spec, runOptions),
       });
-      const parts = parseToolOutput(
+      return parseToolOutput(
         "oha",
         output,
         () => ohaResultParts(parseOhaJson(output.stdout), spec.concurrency),
       );
-      return assembleResult("oha", found, spec, parts, runOptions.quiet);
     },
-  };
+  });
 }

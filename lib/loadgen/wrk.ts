@@ -18,19 +18,12 @@
 
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { assembleResult, readVersion, runTimeoutMs } from "./adapter.ts";
+import { readVersion, runTimeoutMs, toolGenerator } from "./adapter.ts";
 import { histogramFromValues } from "./histogram.ts";
 import { countFailures, countNon2xx, deriveRates } from "./rates.ts";
 import { parseToolOutput, runTool } from "./run_tool.ts";
-import {
-  type LoadGenerator,
-  LoadGenError,
-  type ResultParts,
-  type RunOptions,
-  type RunResult,
-  type RunSpec,
-} from "./types.ts";
-import { type ResolvedSpec, validateSpec } from "./validate.ts";
+import { type LoadGenerator, LoadGenError, type ResultParts } from "./types.ts";
+import type { ResolvedSpec } from "./validate.ts";
 
 /** Path of the Lua script that prints the JSON summary. */
 export const WRK_SCRIPT_PATH: string = fileURLToPath(new URL("./wrk_summary.lua", import.meta.url));
@@ -175,17 +168,11 @@ export interface WrkOptions {
 export function createWrkGenerator(options: WrkOptions = {}): LoadGenerator {
   const command = options.command ?? "wrk";
   const threads = options.threads ?? navigator.hardwareConcurrency ?? 1;
-  let version: Promise<string | null> | undefined;
-  const getVersion = () => version ??= readVersion(command, ["-v"], /wrk (\S+)/);
-  return {
+  return toolGenerator({
     name: "wrk",
-    version: getVersion,
-    async run(input: RunSpec, runOptions: RunOptions = {}): Promise<RunResult> {
-      const spec = validateSpec(input, "wrk");
-      const found = await getVersion();
-      if (found === null) {
-        throw new LoadGenError(`wrk: command '${command}' not found or gave no version`);
-      }
+    readVersion: () => readVersion(command, ["-v"], /wrk (\S+)/),
+    missing: `wrk: command '${command}' not found or gave no version`,
+    async runParts(spec, _version, runOptions) {
       const dir = await Deno.makeTempDir({ prefix: "loadgen-wrk-" });
       try {
         const env: Record<string, string> = { LAB_WRK_METHOD: spec.method };
@@ -197,15 +184,14 @@ export function createWrkGenerator(options: WrkOptions = {}): LoadGenerator {
           timeoutMs: runTimeoutMs(spec, runOptions),
           env,
         });
-        const parts = parseToolOutput(
+        return parseToolOutput(
           "wrk",
           output,
           () => wrkResultParts(parseWrkSummary(output.stdout), spec.concurrency),
         );
-        return assembleResult("wrk", found, spec, parts, runOptions.quiet);
       } finally {
         await Deno.remove(dir, { recursive: true }).catch(() => {});
       }
     },
-  };
+  });
 }
