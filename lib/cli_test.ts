@@ -8,22 +8,12 @@ import {
   listeningPorts,
 } from "../tests/harness_procs.ts";
 import { parseCli, USAGE } from "./cli.ts";
+import { type CommandOutput, runCommand } from "./system_tools.ts";
 
 const CLI = new URL("./cli.ts", import.meta.url).pathname;
 
-async function bench(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const output = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", CLI, ...args],
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const decoder = new TextDecoder();
-  return {
-    code: output.code,
-    stdout: decoder.decode(output.stdout),
-    stderr: decoder.decode(output.stderr),
-  };
+function bench(...args: string[]): Promise<CommandOutput> {
+  return runCommand(Deno.execPath(), ["run", "-A", CLI, ...args]);
 }
 
 function lines(path: string): string[] {

@@ -14,11 +14,15 @@ export interface CommandOutput {
   stderr: string;
 }
 
-/** Runs a program to completion and captures its output; never throws for a missing program. */
+/**
+ * Runs a program to completion (standard input closed) and captures its output; never throws
+ * for a missing program. With `timeoutMs`, a program still running then gets SIGTERM (its
+ * code is then 143).
+ */
 export async function runCommand(
   program: string,
   args: string[],
-  options: { env?: Record<string, string>; stdinNull?: boolean } = {},
+  options: { env?: Record<string, string>; stdinNull?: boolean; timeoutMs?: number } = {},
 ): Promise<CommandOutput> {
   try {
     const output = await new Deno.Command(program, {
@@ -27,6 +31,7 @@ export async function runCommand(
       stdin: "null",
       stdout: "piped",
       stderr: "piped",
+      signal: options.timeoutMs === undefined ? undefined : AbortSignal.timeout(options.timeoutMs),
     }).output();
     const decoder = new TextDecoder();
     return {

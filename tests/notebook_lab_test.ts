@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { executeNotebook, NotebookError } from "../lib/lab.ts";
 import { outputText, readNotebook } from "../lib/notebook_check.ts";
 import { repoPath } from "../lib/notebook.ts";
+import { runCommand } from "../lib/system_tools.ts";
 
 const FIXTURES = repoPath("tests", "fixtures", "notebooks");
 
@@ -35,15 +36,12 @@ Deno.test("a failing cell fails executeNotebook with the cell and its error", as
 Deno.test("deno task lab: reports for a good notebook, exit 1 and the error for a failing one", async () => {
   const dir = await Deno.makeTempDir({ prefix: "lab-notebook-test-" });
   try {
-    const output = await new Deno.Command(Deno.execPath(), {
-      args: ["run", "-A", repoPath("lib", "lab.ts"), "--notebooks", FIXTURES, "--out-dir", dir],
-      env: { LAB_PROFILE: "quick" },
-      stdout: "piped",
-      stderr: "piped",
-    }).output();
-    const stdout = new TextDecoder().decode(output.stdout);
-    const stderr = new TextDecoder().decode(output.stderr);
-    assertEquals(output.code, 1, stdout + stderr);
+    const { code, stdout, stderr } = await runCommand(
+      Deno.execPath(),
+      ["run", "-A", repoPath("lib", "lab.ts"), "--notebooks", FIXTURES, "--out-dir", dir],
+      { env: { LAB_PROFILE: "quick" } },
+    );
+    assertEquals(code, 1, stdout + stderr);
     assert(stdout.includes("profile quick"), stdout);
     assert(stdout.includes(`${dir}/hello.html`), stdout);
     assert(stderr.includes("deliberate failure: need 2 servers, got 1"), stderr);
@@ -61,14 +59,15 @@ Deno.test("deno task lab: reports for a good notebook, exit 1 and the error for 
 Deno.test("deno task lab: clear one-line answers for no notebooks, a bad profile, a bad name", async () => {
   const dir = await Deno.makeTempDir({ prefix: "lab-notebook-test-" });
   const lab = async (args: string[], profile?: string) => {
-    const output = await new Deno.Command(Deno.execPath(), {
-      args: ["run", "-A", repoPath("lib", "lab.ts"), ...args],
+    const output = await runCommand(Deno.execPath(), [
+      "run",
+      "-A",
+      repoPath("lib", "lab.ts"),
+      ...args,
+    ], {
       env: profile === undefined ? {} : { LAB_PROFILE: profile },
-      stdout: "piped",
-      stderr: "piped",
-    }).output();
-    const text = new TextDecoder().decode(output.stdout) + new TextDecoder().decode(output.stderr);
-    return { code: output.code, text: text.trim() };
+    });
+    return { code: output.code, text: (output.stdout + output.stderr).trim() };
   };
   try {
     const empty = await lab(["--notebooks", dir, "--out-dir", join(dir, "out")], "quick");

@@ -5,31 +5,21 @@
  */
 
 import { fileURLToPath } from "node:url";
+import { type CommandOutput, runCommand } from "../../lib/system_tools.ts";
 import { type ModelName, MODELS } from "../models.ts";
 
 /** What a finished script printed, and its exit code. */
-export interface ScriptOutput {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
+export type ScriptOutput = CommandOutput;
 
 /** Runs model `name`'s script with `args` to the end (bounded by `timeoutMs`). */
-export async function runModelScript(
+export function runModelScript(
   name: ModelName,
   args: string[],
   timeoutMs = 30_000,
 ): Promise<ScriptOutput> {
-  const command = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", MODELS[name].scriptPath, ...args],
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-    signal: AbortSignal.timeout(timeoutMs),
+  return runCommand(Deno.execPath(), ["run", "-A", MODELS[name].scriptPath, ...args], {
+    timeoutMs,
   });
-  const { code, stdout, stderr } = await command.output();
-  const decoder = new TextDecoder();
-  return { code, stdout: decoder.decode(stdout), stderr: decoder.decode(stderr) };
 }
 
 /** The script that starts a server child and then waits to be killed. */
