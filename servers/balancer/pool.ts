@@ -58,7 +58,9 @@ export class ConnectionPool {
     }
     this.#idle.push(connection);
     connection.park(this.#forget);
-    if (this.#watchTimer === undefined) this.#watchTimer = setTimeout(this.#watchIdle, WATCH_DELAY_MS);
+    if (this.#watchTimer === undefined) {
+      this.#watchTimer = setTimeout(this.#watchIdle, WATCH_DELAY_MS);
+    }
   }
 
   /** Watches every connection still idle (each keeps at most one read pending). */
