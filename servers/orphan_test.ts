@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { MODEL_NAMES, MODELS } from "./models.ts";
 import { TEST_SIZES } from "./testing/models.ts";
-import { eventually, ORPHAN_PARENT, portFree, processAlive } from "./testing/scripts.ts";
+import { eventually, isAlive, portFree } from "../tests/harness_procs.ts";
+import { ORPHAN_PARENT } from "./testing/scripts.ts";
 
 for (const name of MODEL_NAMES) {
   Deno.test(`${name} script: exits with --exit-with-stdin when its parent is killed`, async () => {
@@ -24,11 +25,11 @@ for (const name of MODEL_NAMES) {
     try {
       assert.ok(match, `parent printed: ${line}`);
       const [pid, port] = [Number(match[1]), Number(match[2])];
-      assert.ok(processAlive(pid));
+      assert.ok(isAlive(pid));
       assert.ok(!portFree(port), "the child listens");
       parent.kill("SIGKILL");
       await parent.status;
-      assert.ok(await eventually(() => !processAlive(pid), 15_000), `child ${pid} still running`);
+      assert.ok(await eventually(() => !isAlive(pid), 15_000), `child ${pid} still running`);
       assert.ok(await eventually(() => portFree(port), 5_000), `port ${port} still taken`);
     } finally {
       try {

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { MODEL_NAMES } from "./models.ts";
 import { fetchAll } from "./testing/http.ts";
 import { startTestModel, TEST_SIZES } from "./testing/models.ts";
-import { eventually, portFree } from "./testing/scripts.ts";
+import { eventually, portFree } from "../tests/harness_procs.ts";
 import { workerThreadCount } from "./testing/worker_threads.ts";
 
 for (const name of MODEL_NAMES) {

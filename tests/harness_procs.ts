@@ -1,6 +1,6 @@
 /**
- * Process and port checks for the harness tests: which children a process has, whether a pid
- * is alive, whether a port still accepts connections.
+ * Process and port checks for tests: which children a process has, whether a pid is alive,
+ * whether a port still accepts connections or is free to bind, and waiting for a condition.
  *
  * @module
  */
@@ -35,6 +35,16 @@ export async function isListening(port: number): Promise<boolean> {
   try {
     const conn = await Deno.connect({ hostname: "127.0.0.1", port });
     conn.close();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** True when `port` on loopback can be bound (nothing listens there, nor holds it). */
+export function portFree(port: number): boolean {
+  try {
+    Deno.listen({ hostname: "127.0.0.1", port }).close();
     return true;
   } catch {
     return false;

@@ -2,7 +2,8 @@ import assert from "node:assert/strict";
 import { startAsync } from "../servers/async.ts";
 import { runLocust } from "../lib/loadgen/locust.ts";
 import { getGenerator, runLoad } from "../lib/loadgen/mod.ts";
-import { assertNoneLeft, recorder, served } from "./locust_support.ts";
+import { served } from "../lib/loadgen/test_support.ts";
+import { assertNoneLeft, recorder } from "./locust_support.ts";
 
 const installed = (await new Deno.Command("sh", { args: ["-c", "command -v locust"] }).output())
   .success;

@@ -1,17 +1,11 @@
 /**
- * Helpers for the Locust tests: the async server's request count, and finding processes left
- * behind by the command line of a run (its locustfile path is unique to the run).
+ * Helpers for the Locust tests: finding processes left behind by the command line of a run (its
+ * locustfile path is unique to the run).
  *
  * @module
  */
 
 import type { LocustOptions, LocustWorkerLaunch } from "../lib/loadgen/locust.ts";
-
-/** The async server's `served` counter (requests other than /health and /stats). */
-export async function served(baseUrl: string): Promise<number> {
-  const response = await fetch(new URL("/stats", baseUrl));
-  return (await response.json()).served;
-}
 
 /** Process ids whose command line contains `text` (none: an empty list). */
 export async function pidsMatching(text: string): Promise<number[]> {

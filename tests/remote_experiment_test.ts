@@ -11,7 +11,8 @@ import { type ExperimentResult, loadExperiment, runExperiment } from "../lib/exp
 import { liveTargets } from "../lib/launch.ts";
 import type { GeneratorName } from "../lib/loadgen/types.ts";
 import { createTopology, type NetnsHost, netnsUnavailableReason } from "../lib/netns.ts";
-import { pidsMatching, served } from "./locust_support.ts";
+import { served } from "../lib/loadgen/test_support.ts";
+import { pidsMatching } from "./locust_support.ts";
 
 const ASYNC_SCRIPT = new URL("../servers/async.ts", import.meta.url).pathname;
 

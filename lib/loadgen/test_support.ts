@@ -5,6 +5,8 @@
  * @module
  */
 
+import { readStats } from "../../servers/testing/http.ts";
+
 /** Throws unless `actual` is within `tolerance` of `expected`. */
 export function assertClose(actual: number, expected: number, tolerance: number): void {
   if (!(Math.abs(actual - expected) <= tolerance)) {
@@ -19,9 +21,7 @@ export function fixture(name: string): string {
 
 /** The async server's `served` counter (requests other than /health and /stats). */
 export async function served(baseUrl: string): Promise<number> {
-  const response = await fetch(new URL("/stats", baseUrl));
-  const stats = await response.json();
-  return stats.served;
+  return (await readStats(baseUrl)).served;
 }
 
 /** How {@link responseSize} asks. */

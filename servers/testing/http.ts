@@ -5,6 +5,7 @@
  * @module
  */
 
+import { concat } from "../../tests/robust_support.ts";
 import type { StatsReport } from "../app.ts";
 
 /** A response read to the end. */
@@ -69,14 +70,4 @@ export async function rawRequest(
   } finally {
     connection.close();
   }
-}
-
-function concat(chunks: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(chunks.reduce((sum, c) => sum + c.byteLength, 0));
-  let offset = 0;
-  for (const chunk of chunks) {
-    out.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
-  return out;
 }
