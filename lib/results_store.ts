@@ -9,55 +9,18 @@
 import { join } from "node:path";
 import type pl from "nodejs-polars";
 import { type ColumnKind, frameFromRows } from "./frame.ts";
-import { LATER_RUN_RECORD_COLUMNS, RUN_RECORD_COLUMNS, type RunRecord } from "./run_record.ts";
+import {
+  LATER_RUN_RECORD_COLUMNS,
+  RUN_RECORD_COLUMNS,
+  RUN_RECORD_SCHEMA,
+  type RunRecord,
+} from "./run_record.ts";
 
 /** File name of the runs file inside a results folder. */
 export const RUNS_FILE = "runs.ndjson";
 
-const NUMBER_COLUMNS = new Set<keyof RunRecord>([
-  "requestsAsked",
-  "durationS",
-  "wallTimeS",
-  "requestsPerSec",
-  "transferKBps",
-  "latMeanMs",
-  "latMinMs",
-  "latMaxMs",
-  "p50Ms",
-  "p90Ms",
-  "p95Ms",
-  "p99Ms",
-  "p999Ms",
-  "timePerRequestMs",
-  "timePerRequestAllMs",
-  "generatorCpuS",
-  "generatorCpuPercent",
-]);
-const INTEGER_COLUMNS = new Set<keyof RunRecord>([
-  "concurrency",
-  "repeat",
-  "attempted",
-  "completed",
-  "failed",
-  "failConnect",
-  "failTimeout",
-  "failReset",
-  "failOther",
-  "non2xx",
-  "bytes",
-]);
-
-function kindOf(column: keyof RunRecord): ColumnKind {
-  if (column === "keepAlive") return "bool";
-  if (INTEGER_COLUMNS.has(column)) return "i64";
-  if (NUMBER_COLUMNS.has(column)) return "f64";
-  return "str";
-}
-
 /** Column kinds of the runs DataFrame, in {@link RUN_RECORD_COLUMNS} order. */
-export const RUNS_SCHEMA: Readonly<Record<keyof RunRecord, ColumnKind>> = Object.fromEntries(
-  RUN_RECORD_COLUMNS.map((column) => [column, kindOf(column)]),
-) as Record<keyof RunRecord, ColumnKind>;
+export const RUNS_SCHEMA: Readonly<Record<keyof RunRecord, ColumnKind>> = RUN_RECORD_SCHEMA;
 
 function lastByte(path: string): number | null {
   let file: Deno.FsFile;

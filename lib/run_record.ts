@@ -4,6 +4,7 @@
  * @module
  */
 
+import type { ColumnKind } from "./frame.ts";
 import type { RunResult } from "./loadgen/types.ts";
 
 /** A flat row per measured run. Latency figures are `null` when no request completed. */
@@ -89,47 +90,55 @@ export interface RunRecord {
   generatorCpuPercent: number | null;
 }
 
+/**
+ * The column kind of every {@link RunRecord} field, in column order (files and DataFrames): the
+ * one list of the record's columns.
+ */
+export const RUN_RECORD_SCHEMA: Readonly<Record<keyof RunRecord, ColumnKind>> = {
+  experiment: "str",
+  target: "str",
+  path: "str",
+  concurrency: "i64",
+  repeat: "i64",
+  keepAlive: "bool",
+  generator: "str",
+  generatorVersion: "str",
+  requestsAsked: "f64",
+  durationS: "f64",
+  startedAt: "str",
+  wallTimeS: "f64",
+  attempted: "i64",
+  completed: "i64",
+  failed: "i64",
+  failConnect: "i64",
+  failTimeout: "i64",
+  failReset: "i64",
+  failOther: "i64",
+  non2xx: "i64",
+  statusCodes: "str",
+  bytes: "i64",
+  requestsPerSec: "f64",
+  transferKBps: "f64",
+  latMeanMs: "f64",
+  latMinMs: "f64",
+  latMaxMs: "f64",
+  p50Ms: "f64",
+  p90Ms: "f64",
+  p95Ms: "f64",
+  p99Ms: "f64",
+  p999Ms: "f64",
+  timePerRequestMs: "f64",
+  timePerRequestAllMs: "f64",
+  warnings: "str",
+  histogram: "str",
+  generatorCpuS: "f64",
+  generatorCpuPercent: "f64",
+};
+
 /** Column order of a {@link RunRecord} in files and DataFrames. */
-export const RUN_RECORD_COLUMNS: readonly (keyof RunRecord)[] = [
-  "experiment",
-  "target",
-  "path",
-  "concurrency",
-  "repeat",
-  "keepAlive",
-  "generator",
-  "generatorVersion",
-  "requestsAsked",
-  "durationS",
-  "startedAt",
-  "wallTimeS",
-  "attempted",
-  "completed",
-  "failed",
-  "failConnect",
-  "failTimeout",
-  "failReset",
-  "failOther",
-  "non2xx",
-  "statusCodes",
-  "bytes",
-  "requestsPerSec",
-  "transferKBps",
-  "latMeanMs",
-  "latMinMs",
-  "latMaxMs",
-  "p50Ms",
-  "p90Ms",
-  "p95Ms",
-  "p99Ms",
-  "p999Ms",
-  "timePerRequestMs",
-  "timePerRequestAllMs",
-  "warnings",
-  "histogram",
-  "generatorCpuS",
-  "generatorCpuPercent",
-];
+export const RUN_RECORD_COLUMNS: readonly (keyof RunRecord)[] = Object.keys(
+  RUN_RECORD_SCHEMA,
+) as (keyof RunRecord)[];
 
 /**
  * Columns that results files written before they existed lack; such records load with null
