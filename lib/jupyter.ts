@@ -11,6 +11,7 @@
  */
 
 import { parseArgs } from "node:util";
+import { freePort } from "./free_port.ts";
 import { repoPath } from "./notebook.ts";
 import { findJupyter, runCommand } from "./system_tools.ts";
 
@@ -130,6 +131,7 @@ export async function startJupyter(options: JupyterOptions = {}): Promise<Runnin
   const { jupyter } = await requireJupyter();
   const flavor = await jupyterFlavor(jupyter);
   const dir = options.dir ?? repoPath("notebooks");
+  // Jupyter prints port 0 as is, so it gets a real free port.
   const port = options.port === 0 ? freePort() : options.port ?? 8888;
   const child = new Deno.Command(jupyter, {
     args: jupyterArgs(flavor, dir, port),
@@ -194,14 +196,6 @@ export async function startJupyter(options: JupyterOptions = {}): Promise<Runnin
   } finally {
     clearTimeout(timer);
   }
-}
-
-/** A port that is free right now (Jupyter prints port 0 as is, so it gets a real one). */
-function freePort(): number {
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const { port } = listener.addr as Deno.NetAddr;
-  listener.close();
-  return port;
 }
 
 function firstLine(text: string): string {

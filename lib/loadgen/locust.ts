@@ -28,6 +28,7 @@
  */
 
 import { join } from "node:path";
+import { freePort } from "../free_port.ts";
 import { commandText, runTimeoutMs } from "./adapter.ts";
 import { countFailures, countNon2xx, deriveRates } from "./rates.ts";
 import {
@@ -470,13 +471,6 @@ async function stopAll(processes: LocustProcess[], graceMs: number): Promise<voi
     if (exited) await process.stop(0);
     else await process.stop(2000);
   }));
-}
-
-function freePort(hostname: string): number {
-  const listener = Deno.listen({ hostname, port: 0 });
-  const port = (listener.addr as Deno.NetAddr).port;
-  listener.close();
-  return port;
 }
 
 async function readSummary(path: string): Promise<LocustSummary | null> {
