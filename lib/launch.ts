@@ -23,6 +23,7 @@
 
 import { existsSync } from "node:fs";
 import { inJupyter } from "./notebook.ts";
+import { lastLines } from "./output_tail.ts";
 
 /** How long a launched target may take to answer `GET /health`, by default. */
 export const DEFAULT_READY_TIMEOUT_MS = 15_000;
@@ -100,8 +101,7 @@ class OutputTail {
 
   /** The last non-empty lines, joined with " | " so they fit in a one-line message. */
   lastLines(count = 3): string {
-    return this.#text.split("\n").map((line) => line.trim()).filter((line) => line)
-      .slice(-count).join(" | ");
+    return lastLines(this.#text, count);
   }
 }
 

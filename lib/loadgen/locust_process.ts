@@ -8,6 +8,8 @@
  * @module
  */
 
+import { lastLines } from "../output_tail.ts";
+
 /** How many characters of a process's output are kept for messages. */
 const TAIL_CHARS = 3000;
 
@@ -62,8 +64,7 @@ export class LocustProcess {
 
   /** The last `lines` non-empty lines of standard output and error, joined with " | ". */
   tail(lines = 4): string {
-    return this.#output.split("\n").map((line) => line.trim()).filter((line) => line)
-      .slice(-lines).join(" | ");
+    return lastLines(this.#output, lines);
   }
 
   /** Everything kept of the output (the last few thousand characters). */
