@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { fixture } from "./test_support.ts";
+import { fixture, throwsWith } from "./test_support.ts";
 import {
   aggregatedStats,
   parseCsv,
@@ -11,22 +11,6 @@ import {
 import { locustResultParts } from "./locust.ts";
 import type { LocustSummary } from "./locustfile.ts";
 import { validateSpec } from "./validate.ts";
-
-/** Asserts that `fn` throws an instance of `type` whose message includes `text`; returns it. */
-function throwsWith<E extends Error>(
-  fn: () => unknown,
-  type: new (...args: never[]) => E,
-  text = "",
-): E {
-  try {
-    fn();
-  } catch (error) {
-    assert.ok(error instanceof type, `expected ${type.name}, got ${error}`);
-    assert.ok(error.message.includes(text), `'${error.message}' lacks '${text}'`);
-    return error;
-  }
-  throw new assert.AssertionError({ message: `expected ${type.name} to be thrown` });
-}
 
 Deno.test("parseCsv handles quotes, doubled quotes, commas and newlines inside fields", () => {
   assert.deepStrictEqual(parseCsv('a,"b,c","say ""hi"""\r\n1,"two\nlines",\n'), [

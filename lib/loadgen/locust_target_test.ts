@@ -1,22 +1,7 @@
 import assert from "node:assert/strict";
 import { isPrivateIPv4, resolveLocustTarget } from "./locust_target.ts";
+import { throwsWith } from "./test_support.ts";
 import { RunSpecError } from "./validate.ts";
-
-/** Asserts that `fn` throws an instance of `type` whose message includes `text`; returns it. */
-function throwsWith<E extends Error>(
-  fn: () => unknown,
-  type: new (...args: never[]) => E,
-  text = "",
-): E {
-  try {
-    fn();
-  } catch (error) {
-    assert.ok(error instanceof type, `expected ${type.name}, got ${error}`);
-    assert.ok(error.message.includes(text), `'${error.message}' lacks '${text}'`);
-    return error;
-  }
-  throw new assert.AssertionError({ message: `expected ${type.name} to be thrown` });
-}
 
 const spec = (url: string) => ({ url, requests: 10, concurrency: 2 });
 

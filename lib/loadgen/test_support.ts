@@ -1,10 +1,11 @@
 /**
- * Helpers for the load-generator tests: fixtures, the async server's own request count, exact
- * response sizes, and a server that counts the TCP connections it sees.
+ * Helpers for the load-generator tests: fixtures, thrown errors, the async server's own request
+ * count, exact response sizes, and a server that counts the TCP connections it sees.
  *
  * @module
  */
 
+import assert from "node:assert/strict";
 import { readStats } from "../../servers/testing/http.ts";
 
 /** Throws unless `actual` is within `tolerance` of `expected`. */
@@ -12,6 +13,22 @@ export function assertClose(actual: number, expected: number, tolerance: number)
   if (!(Math.abs(actual - expected) <= tolerance)) {
     throw new Error(`expected ${expected} +- ${tolerance}, got ${actual}`);
   }
+}
+
+/** Asserts that `fn` throws an instance of `type` whose message includes `text`; returns it. */
+export function throwsWith<E extends Error>(
+  fn: () => unknown,
+  type: new (...args: never[]) => E,
+  text = "",
+): E {
+  try {
+    fn();
+  } catch (error) {
+    assert.ok(error instanceof type, `expected ${type.name}, got ${error}`);
+    assert.ok(error.message.includes(text), `'${error.message}' lacks '${text}'`);
+    return error;
+  }
+  throw new assert.AssertionError({ message: `expected ${type.name} to be thrown` });
 }
 
 /** Reads a fixture from `testdata/`. */
