@@ -5,6 +5,17 @@
  * @module
  */
 
+/** Carriage return. */
+export const CR = 13;
+/** Line feed. */
+export const LF = 10;
+/** Space. */
+export const SP = 32;
+/** Horizontal tab. */
+export const TAB = 9;
+/** `:` */
+export const COLON = 58;
+
 /** Copies below this many bytes go byte by byte; longer ones use `Uint8Array.set`. */
 const LOOP_COPY_BYTES = 64;
 
@@ -47,4 +58,28 @@ export function equalsLower(input: Uint8Array, at: number, name: Uint8Array): bo
     if ((byte >= 65 && byte <= 90 ? byte + 32 : byte) !== name[k]) return false;
   }
   return true;
+}
+
+/** Lower-case header names as bytes, indexed by length, for {@link isListedName}. */
+export type NamesByLength = readonly (readonly Uint8Array[] | undefined)[];
+
+/** Encodes lower-case `names` into a {@link NamesByLength} table. */
+export function namesByLength(names: Iterable<string>): NamesByLength {
+  const encoder = new TextEncoder();
+  const table: Uint8Array[][] = [];
+  for (const name of names) (table[name.length] ??= []).push(encoder.encode(name));
+  return table;
+}
+
+/** Whether the `length` bytes at `input[at]` are one of the names in `table`, ignoring case. */
+export function isListedName(
+  input: Uint8Array,
+  at: number,
+  length: number,
+  table: NamesByLength,
+): boolean {
+  const candidates = table[length];
+  if (candidates === undefined) return false;
+  for (const name of candidates) if (equalsLower(input, at, name)) return true;
+  return false;
 }

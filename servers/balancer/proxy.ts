@@ -19,7 +19,8 @@ import {
   type Http1Connection,
   type ResponseHead,
 } from "./http1_connection.ts";
-import { droppedHeaders, HOP_BY_HOP } from "./hop_headers.ts";
+import { isConnectionError } from "./connection_errors.ts";
+import { droppedHeaders, REQUEST_NOT_COPIED } from "./hop_headers.ts";
 import type { ConnectionPool } from "./pool.ts";
 import type { Strategy } from "./strategies.ts";
 
@@ -48,14 +49,6 @@ type Failure = "connect" | "no-response" | "timeout" | "broken";
 
 const encoder = new TextEncoder();
 const REPEATABLE = new Set(["GET", "HEAD", "OPTIONS", "TRACE"]);
-const SKIPPED_REQUEST_HEADERS = new Set([
-  "host",
-  "content-length",
-  "expect",
-  "x-forwarded-for",
-  "x-forwarded-proto",
-  "x-forwarded-host",
-]);
 
 /** The proxy: a `Deno.serve` handler and a way to stop its timers. */
 export interface Proxy {
@@ -287,7 +280,7 @@ function requestHead(
         encoding = pair[1];
         break;
       default:
-        if (!HOP_BY_HOP.has(name) && !SKIPPED_REQUEST_HEADERS.has(name)) kept.push(pair);
+        if (!REQUEST_NOT_COPIED.has(name)) kept.push(pair);
     }
   }
   const dropped = connection === null ? null : droppedHeaders(connection);
@@ -385,12 +378,4 @@ async function writeBody(
     if (chunked) await connection.write(encoder.encode("\r\n"));
   }
   if (chunked) await connection.write(encoder.encode("0\r\n\r\n"));
-}
-
-function isConnectionError(error: unknown): boolean {
-  return error instanceof Deno.errors.ConnectionReset ||
-    error instanceof Deno.errors.BrokenPipe ||
-    error instanceof Deno.errors.ConnectionAborted ||
-    error instanceof Deno.errors.BadResource ||
-    error instanceof Deno.errors.Interrupted;
 }

@@ -26,6 +26,7 @@
 import type { Backend } from "./backend.ts";
 import { copyBytes, equalsBytes } from "./bytes.ts";
 import { ChunkedDecoder } from "./chunked_decoder.ts";
+import { closeQuietly, isConnectionError } from "./connection_errors.ts";
 import { ConnectionClosedError, type Http1Connection } from "./http1_connection.ts";
 import { HttpError } from "./http_error.ts";
 import { REQUEST_BUFFER_BYTES, type RequestLimits } from "./limits.ts";
@@ -935,18 +936,4 @@ async function lingerClose(client: Client): Promise<void> {
   try {
     while ((await client.conn.read(sink)) !== null) { /* drop */ }
   } catch { /* closed by the sweep or reset */ }
-}
-
-function closeQuietly(closable: { close(): void }): void {
-  try {
-    closable.close();
-  } catch { /* closed already */ }
-}
-
-function isConnectionError(error: unknown): boolean {
-  return error instanceof Deno.errors.ConnectionReset ||
-    error instanceof Deno.errors.BrokenPipe ||
-    error instanceof Deno.errors.ConnectionAborted ||
-    error instanceof Deno.errors.BadResource ||
-    error instanceof Deno.errors.Interrupted;
 }

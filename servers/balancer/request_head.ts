@@ -15,6 +15,7 @@
 
 import { HttpError } from "./http_error.ts";
 import type { RequestLimits } from "./limits.ts";
+import { connectionOptions, REQUEST_NOT_COPIED } from "./hop_headers.ts";
 
 /** A parsed request head, ready to forward. */
 export interface RequestHead {
@@ -46,24 +47,6 @@ const TAB = 9;
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 const TARGET = /^[\x21-\x7e]+$/;
 const DIGITS = /^\d{1,15}$/;
-/** Request headers never forwarded: hop-by-hop ones and those the balancer sets itself. */
-const NOT_FORWARDED = new Set([
-  "connection",
-  "keep-alive",
-  "proxy-authenticate",
-  "proxy-authorization",
-  "proxy-connection",
-  "te",
-  "trailer",
-  "transfer-encoding",
-  "upgrade",
-  "host",
-  "content-length",
-  "expect",
-  "x-forwarded-for",
-  "x-forwarded-proto",
-  "x-forwarded-host",
-]);
 
 /**
  * Looks for the end of a request head in `bytes[start, end)`, checking every byte from
@@ -202,7 +185,7 @@ export function parseRequestHead(text: string, limits: RequestLimits): RequestHe
     }
     const value = text.slice(colon + 1, lineEnd).trim();
     const lower = name.toLowerCase();
-    if (!NOT_FORWARDED.has(lower)) {
+    if (!REQUEST_NOT_COPIED.has(lower)) {
       kept.push(lower, `${name}: ${value}\r\n`);
       continue;
     }
@@ -256,14 +239,9 @@ export function parseRequestHead(text: string, limits: RequestLimits): RequestHe
   if (connection === null) {
     for (let i = 1; i < kept.length; i += 2) headers += kept[i];
   } else {
-    const named = new Set<string>();
-    for (const token of connection.split(",")) {
-      const option = token.trim().toLowerCase();
-      if (option === "close") close = true;
-      else if (option === "keep-alive") close = minor === 0 ? false : close;
-      else if (option) named.add(option);
-    }
-    if (/(^|,)\s*close\s*(,|$)/i.test(connection)) close = true;
+    const options = connectionOptions(connection, close);
+    const named = options.named;
+    close = options.close;
     for (let i = 0; i < kept.length; i += 2) {
       if (!named.has(kept[i]!)) headers += kept[i + 1];
     }

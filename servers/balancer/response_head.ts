@@ -5,6 +5,8 @@
  * @module
  */
 
+import { connectionOptions, RESPONSE_NOT_COPIED } from "./hop_headers.ts";
+
 /** A backend response head as the raw engine forwards it. */
 export interface BackendResponseHead {
   /** Status code. */
@@ -20,19 +22,6 @@ export interface BackendResponseHead {
   /** Whether the backend will close the connection after this response. */
   close: boolean;
 }
-
-const DROPPED = new Set([
-  "connection",
-  "keep-alive",
-  "proxy-authenticate",
-  "proxy-authorization",
-  "proxy-connection",
-  "te",
-  "trailer",
-  "transfer-encoding",
-  "upgrade",
-  "content-length",
-]);
 
 /**
  * Parses a response head (status line and header lines without the final blank line, as
@@ -65,7 +54,7 @@ export function parseBackendHead(text: string): BackendResponseHead {
     const line = text.slice(start, end);
     const name = line.slice(0, colon - start).toLowerCase();
     start = end + 2;
-    if (!DROPPED.has(name)) {
+    if (!RESPONSE_NOT_COPIED.has(name)) {
       headers += `${line}\r\n`;
       (lines ??= []).push(name, line);
       continue;
@@ -90,14 +79,9 @@ export function parseBackendHead(text: string): BackendResponseHead {
     }
   }
   if (connection !== null) {
-    const named = new Set<string>();
-    for (const token of connection.split(",")) {
-      const option = token.trim().toLowerCase();
-      if (option === "close") close = true;
-      else if (option === "keep-alive") close = false;
-      else if (option) named.add(option);
-    }
-    if (/(^|,)\s*close\s*(,|$)/i.test(connection)) close = true;
+    const options = connectionOptions(connection, close);
+    const named = options.named;
+    close = options.close;
     if (named.size > 0 && lines) {
       headers = "";
       for (let i = 0; i < lines.length; i += 2) {

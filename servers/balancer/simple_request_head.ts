@@ -17,7 +17,18 @@
  * @module
  */
 
-import { copyBytes, equalsBytes, equalsLower } from "./bytes.ts";
+import {
+  COLON,
+  copyBytes,
+  CR,
+  equalsBytes,
+  equalsLower,
+  isListedName,
+  namesByLength,
+  SP,
+  TAB,
+} from "./bytes.ts";
+import { REQUEST_NOT_COPIED } from "./hop_headers.ts";
 import type { RequestLimits } from "./limits.ts";
 
 /** What the fast path found besides the bytes it copied. */
@@ -33,10 +44,6 @@ export interface SimpleRequestHead {
 /** Extra bytes the output may need beyond the head and the `X-Forwarded-For` lines. */
 export const SIMPLE_HEAD_SLACK = 32;
 
-const CR = 13;
-const SP = 32;
-const TAB = 9;
-const COLON = 58;
 const SLASH = 47;
 const encoder = new TextEncoder();
 const VERSION_1_1 = encoder.encode("HTTP/1.1\r\n");
@@ -53,30 +60,10 @@ for (
 }
 
 /**
- * Header names (lower case) that send a request to the strict path, grouped by length: framing,
- * hop-by-hop, and the ones the balancer sets itself.
+ * Header names that send a request to the strict path: framing, hop-by-hop, and the ones the
+ * balancer sets itself (`Host` is looked for first).
  */
-const SPECIAL_BY_LENGTH: Uint8Array[][] = [];
-for (
-  const name of [
-    "connection",
-    "keep-alive",
-    "proxy-authenticate",
-    "proxy-authorization",
-    "proxy-connection",
-    "te",
-    "trailer",
-    "transfer-encoding",
-    "upgrade",
-    "content-length",
-    "expect",
-    "x-forwarded-for",
-    "x-forwarded-proto",
-    "x-forwarded-host",
-  ]
-) {
-  (SPECIAL_BY_LENGTH[name.length] ??= []).push(encoder.encode(name));
-}
+const SPECIAL = namesByLength([...REQUEST_NOT_COPIED].filter((name) => name !== "host"));
 
 const KNOWN_METHODS = ["GET", "HEAD", "POST", "PUT", "DELETE", "OPTIONS", "PATCH", "TRACE"].map((
   name,
@@ -145,10 +132,7 @@ export function copySimpleRequestHead(
       hostStart = valueStart;
       hostEnd = valueEnd;
     } else {
-      const special = SPECIAL_BY_LENGTH[nameLength];
-      if (special) {
-        for (const name of special) if (equalsLower(input, line, name)) return -1;
-      }
+      if (isListedName(input, line, nameLength, SPECIAL)) return -1;
       at = copyBytes(input, line, next, out, at);
     }
     line = next;

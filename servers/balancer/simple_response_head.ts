@@ -12,7 +12,18 @@
  * @module
  */
 
-import { copyBytes, equalsLower } from "./bytes.ts";
+import {
+  COLON,
+  copyBytes,
+  CR,
+  equalsLower,
+  isListedName,
+  LF,
+  namesByLength,
+  SP,
+  TAB,
+} from "./bytes.ts";
+import { HOP_BY_HOP } from "./hop_headers.ts";
 
 /** What the fast path found besides the bytes it copied. */
 export interface SimpleResponseHead {
@@ -25,33 +36,16 @@ export interface SimpleResponseHead {
 /** Extra bytes the output may need beyond the head and the lines passed in. */
 export const SIMPLE_RESPONSE_SLACK = 40;
 
-const CR = 13;
-const LF = 10;
-const SP = 32;
-const TAB = 9;
-const COLON = 58;
 const encoder = new TextEncoder();
 const VERSION_1_1 = encoder.encode("HTTP/1.1 ");
 const CONTENT_LENGTH = encoder.encode("content-length");
 const CONTENT_LENGTH_LINE = encoder.encode("content-length: ");
 
-/** Response header names (lower case) that send a head to the strict path, by length. */
-const SPECIAL_BY_LENGTH: Uint8Array[][] = [];
-for (
-  const name of [
-    "connection",
-    "keep-alive",
-    "proxy-authenticate",
-    "proxy-authorization",
-    "proxy-connection",
-    "te",
-    "trailer",
-    "transfer-encoding",
-    "upgrade",
-  ]
-) {
-  (SPECIAL_BY_LENGTH[name.length] ??= []).push(encoder.encode(name));
-}
+/**
+ * Response header names that send a head to the strict path: the hop-by-hop ones
+ * (`Content-Length` is looked for first).
+ */
+const SPECIAL = namesByLength(HOP_BY_HOP);
 
 /**
  * Copies a simple response head from `input[start, end)` (`end` just past the blank line) to
@@ -106,10 +100,7 @@ export function copySimpleResponseHead(
       length = digits(input, colon + 1, lineEnd);
       if (length < 0) return -1;
     } else {
-      const special = SPECIAL_BY_LENGTH[nameLength];
-      if (special) {
-        for (const name of special) if (equalsLower(input, line, name)) return -1;
-      }
+      if (isListedName(input, line, nameLength, SPECIAL)) return -1;
       at = copyBytes(input, line, next, out, at);
     }
     line = next;

@@ -9,6 +9,7 @@
  */
 
 import type { Backend } from "./backend.ts";
+import { closeQuietly } from "./connection_errors.ts";
 import type { Strategy } from "./strategies.ts";
 
 /** Options of {@link startTcpProxy}. */
@@ -126,10 +127,4 @@ async function copy(from: Deno.TcpConn, to: Deno.TcpConn): Promise<void> {
     closeQuietly(from);
     closeQuietly(to);
   }
-}
-
-function closeQuietly(conn: Deno.Conn): void {
-  try {
-    conn.close();
-  } catch { /* closed already */ }
 }
