@@ -1,6 +1,6 @@
 import { deepEqual as assertEquals, ok as assert } from "node:assert/strict";
 import { startAsync } from "./async.ts";
-import { type BalancerEngine, type BalancerOptions, ENGINES, startBalancer } from "./balancer.ts";
+import { eachEngine } from "./balancer/each_engine.ts";
 import {
   type Echo,
   rawExchange,
@@ -8,17 +8,7 @@ import {
   startRawBackend,
 } from "./balancer/test_servers.ts";
 
-/** The engine the running test uses: every test runs once per engine. */
-let engine: BalancerEngine = "raw";
-const start = (options: BalancerOptions) => startBalancer({ engine, ...options });
-function test(name: string, fn: () => Promise<void>): void {
-  for (const each of ENGINES) {
-    Deno.test(`[${each}] ${name}`, () => {
-      engine = each;
-      return fn();
-    });
-  }
-}
+const { test, start } = eachEngine();
 
 test("requests are forwarded with X-Forwarded-* and without hop-by-hop headers", async () => {
   const echo = startEchoBackend("echo");

@@ -1,27 +1,12 @@
 import { deepEqual as assertEquals, ok as assert } from "node:assert/strict";
 import { startAsync } from "./async.ts";
-import {
-  type BalancerEngine,
-  type BalancerHandle,
-  type BalancerOptions,
-  ENGINES,
-  startBalancer,
-} from "./balancer.ts";
+import type { BalancerHandle } from "./balancer.ts";
+import { eachEngine } from "./balancer/each_engine.ts";
 import { type StrategyName } from "./balancer/strategies.ts";
 import { startEchoBackend, startRawBackend, type TestServer } from "./balancer/test_servers.ts";
 import type { ServerHandle } from "./server_handle.ts";
 
-/** The engine the running test uses: every test runs once per engine. */
-let engine: BalancerEngine = "raw";
-const start = (options: BalancerOptions) => startBalancer({ engine, ...options });
-function test(name: string, fn: () => Promise<void>): void {
-  for (const each of ENGINES) {
-    Deno.test(`[${each}] ${name}`, () => {
-      engine = each;
-      return fn();
-    });
-  }
-}
+const { test, start } = eachEngine();
 
 const label = (url: string) => url.replace("http://", "");
 

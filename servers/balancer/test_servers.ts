@@ -5,6 +5,8 @@
  * @module
  */
 
+import { closeQuietly } from "./connection_errors.ts";
+
 /** A test server with its base URL. */
 export interface TestServer {
   /** `http://127.0.0.1:PORT` */
@@ -61,10 +63,37 @@ export function startEchoBackend(name: string): TestServer {
  * null keeps the connection open without answering until closed.
  */
 export function startRawBackend(reply: string | null | "close"): TestServer {
+  let count = 0;
+  const server = serveConnections(async (conn) => {
+    await readRequest(conn);
+    count++;
+    if (reply === null) {
+      await conn.read(new Uint8Array(1024));
+      return;
+    }
+    if (reply !== "close") await conn.write(new TextEncoder().encode(reply));
+  });
+  return { ...server, count: () => count };
+}
+
+/** A raw listener that runs `handle` for each connection and then closes it. */
+interface ConnectionServer {
+  /** `http://127.0.0.1:PORT` */
+  url: string;
+  /** Bound port. */
+  port: number;
+  /** Stops accepting, closes every open connection and waits for the handlers. */
+  close(): Promise<void>;
+}
+
+/**
+ * Accepts connections on a free loopback port and runs `handle` on each; an error from `handle`
+ * (the peer went away) is ignored and the connection is closed when it returns.
+ */
+function serveConnections(handle: (conn: Deno.Conn) => Promise<void>): ConnectionServer {
   const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   const open = new Set<Deno.Conn>();
   const tasks = new Set<Promise<void>>();
-  let count = 0;
   const accepting = (async () => {
     for (;;) {
       let conn: Deno.Conn;
@@ -74,41 +103,22 @@ export function startRawBackend(reply: string | null | "close"): TestServer {
         return;
       }
       open.add(conn);
-      const task = (async () => {
-        try {
-          await readRequest(conn);
-          count++;
-          if (reply === null) {
-            await conn.read(new Uint8Array(1024));
-            return;
-          }
-          if (reply !== "close") await conn.write(new TextEncoder().encode(reply));
-        } catch {
-          /* the peer went away */
-        } finally {
-          open.delete(conn);
-          try {
-            conn.close();
-          } catch { /* closed already */ }
-        }
-      })();
+      const task = handle(conn).catch(() => {/* the peer went away */}).finally(() => {
+        open.delete(conn);
+        closeQuietly(conn);
+      });
       tasks.add(task);
       task.finally(() => tasks.delete(task));
     }
   })();
-  const port = (listener.addr as Deno.NetAddr).port;
+  const port = listener.addr.port;
   return {
     url: `http://127.0.0.1:${port}`,
     port,
-    count: () => count,
     async close() {
       listener.close();
       await accepting;
-      for (const conn of open) {
-        try {
-          conn.close();
-        } catch { /* closed already */ }
-      }
+      for (const conn of open) closeQuietly(conn);
       await Promise.all([...tasks]);
     },
   };
@@ -165,70 +175,25 @@ export interface RecordingBackend extends TestServer {
  * are not expected) with `200 ok`, keeping the connection open.
  */
 export function startRecordingBackend(): RecordingBackend {
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const open = new Set<Deno.Conn>();
-  const tasks = new Set<Promise<void>>();
   const decoder = new TextDecoder();
   const reply = new TextEncoder().encode("HTTP/1.1 200 OK\r\ncontent-length: 3\r\n\r\nok\n");
   let received = "";
   let count = 0;
-  const accepting = (async () => {
-    for (;;) {
-      let conn: Deno.Conn;
-      try {
-        conn = await listener.accept();
-      } catch {
-        return;
+  const server = serveConnections(async (conn) => {
+    const buffer = new Uint8Array(16 * 1024);
+    let pending = "";
+    for (let n = await conn.read(buffer); n !== null; n = await conn.read(buffer)) {
+      const text = decoder.decode(buffer.subarray(0, n));
+      received += text;
+      pending += text;
+      for (let end = pending.indexOf("\r\n\r\n"); end >= 0; end = pending.indexOf("\r\n\r\n")) {
+        pending = pending.slice(end + 4);
+        count++;
+        await conn.write(reply);
       }
-      open.add(conn);
-      const task = (async () => {
-        const buffer = new Uint8Array(16 * 1024);
-        let pending = "";
-        try {
-          for (let n = await conn.read(buffer); n !== null; n = await conn.read(buffer)) {
-            const text = decoder.decode(buffer.subarray(0, n));
-            received += text;
-            pending += text;
-            for (
-              let end = pending.indexOf("\r\n\r\n");
-              end >= 0;
-              end = pending.indexOf("\r\n\r\n")
-            ) {
-              pending = pending.slice(end + 4);
-              count++;
-              await conn.write(reply);
-            }
-          }
-        } catch {
-          /* the peer went away */
-        } finally {
-          open.delete(conn);
-          try {
-            conn.close();
-          } catch { /* closed already */ }
-        }
-      })();
-      tasks.add(task);
-      task.finally(() => tasks.delete(task));
     }
-  })();
-  const port = (listener.addr as Deno.NetAddr).port;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    port,
-    count: () => count,
-    received: () => received,
-    async close() {
-      listener.close();
-      await accepting;
-      for (const conn of open) {
-        try {
-          conn.close();
-        } catch { /* closed already */ }
-      }
-      await Promise.all([...tasks]);
-    },
-  };
+  });
+  return { ...server, count: () => count, received: () => received };
 }
 
 /**
@@ -241,11 +206,7 @@ export async function sendAndHalfClose(
   limitMs = 5000,
 ): Promise<string> {
   const conn = await Deno.connect({ hostname: "127.0.0.1", port });
-  const timer = setTimeout(() => {
-    try {
-      conn.close();
-    } catch { /* closed already */ }
-  }, limitMs);
+  const timer = setTimeout(() => closeQuietly(conn), limitMs);
   try {
     try {
       await conn.write(request);
@@ -265,8 +226,6 @@ export async function sendAndHalfClose(
     return new TextDecoder().decode(await new Blob(chunks).arrayBuffer());
   } finally {
     clearTimeout(timer);
-    try {
-      conn.close();
-    } catch { /* closed already */ }
+    closeQuietly(conn);
   }
 }
