@@ -27,15 +27,17 @@ export interface AsyncOptions extends ListenOptions {
 /** Starts the async model in this process. */
 export function startAsync(options: AsyncOptions = {}): Promise<ServerHandle> {
   const app = createApp({ model: "async", wwwRoot: options.wwwRoot });
-  return serveModel(app.handle, {
-    ...options,
-    model: "async",
-    defaultPort: ASYNC_PORT,
-    onError: (error) =>
-      new Response(`internal error: ${error instanceof Error ? error.message : error}\n`, {
-        status: 500,
-      }),
-  });
+  return serveModel(
+    { ...options, model: "async", defaultPort: ASYNC_PORT },
+    (listen) =>
+      Deno.serve({
+        ...listen,
+        onError: (error) =>
+          new Response(`internal error: ${error instanceof Error ? error.message : error}\n`, {
+            status: 500,
+          }),
+      }, app.handle),
+  );
 }
 
 if (import.meta.main) {

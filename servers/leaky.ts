@@ -97,7 +97,7 @@ export async function startLeaky(options: LeakyOptions = {}): Promise<ServerHand
       return answer;
     });
   };
-  return await serveModel(handle, {
+  return await serveModel({
     ...options,
     model: "leaky",
     defaultPort: LEAKY_PORT,
@@ -105,7 +105,7 @@ export async function startLeaky(options: LeakyOptions = {}): Promise<ServerHand
       stopped = true;
       for (const timer of timers.splice(0)) clearInterval(timer);
     },
-  });
+  }, (listen) => Deno.serve(listen, handle));
 }
 
 if (import.meta.main) {

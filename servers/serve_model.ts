@@ -5,7 +5,10 @@
  * @example Serve a handler on a free loopback port
  * ```ts
  * import { serveModel } from "./servers/serve_model.ts";
- * const server = await serveModel(() => new Response("hi\n"), { model: "demo", defaultPort: 0 });
+ * const server = await serveModel(
+ *   { model: "demo", defaultPort: 0 },
+ *   (listen) => Deno.serve(listen, () => new Response("hi\n")),
+ * );
  * console.log(server.url);
  * await server.shutdown();
  * ```
@@ -26,32 +29,41 @@ export interface ServeModelOptions extends ListenOptions {
   model: string;
   /** The port used when `port` is not given (the model's course port). */
   defaultPort: number;
-  /** Answers a request whose handler threw. Defaults to Deno's own 500 answer. */
-  onError?: (error: unknown) => Response | Promise<Response>;
   /** Runs first when the handle's `shutdown` is called (stop timers, refuse new work). */
   beforeShutdown?: () => void;
   /** Runs once the server has stopped, however it stopped (release what it used). */
   afterFinished?: () => void;
 }
 
+/** Where `Deno.serve` listens, as {@link serveModel} resolves it (no "listening" line printed). */
+export interface ModelListen {
+  /** Port to bind (0 picks a free one). */
+  port: number;
+  /** Address to bind. */
+  hostname: string;
+  /** Listen backlog, or undefined for Deno's default. */
+  tcpBacklog?: number;
+  /** Prints nothing: the scripts print their own line. */
+  onListen: () => void;
+}
+
 /**
- * Starts `Deno.serve` with `handler` on `options.hostname` (default 127.0.0.1) and
- * `options.port` (default `options.defaultPort`; 0 picks a free port). Rejects with what
- * `Deno.serve` throws (e.g. `Deno.errors.AddrInUse`).
+ * Calls `serve` with where to listen (`options.hostname`, default 127.0.0.1; `options.port`,
+ * default `options.defaultPort`) and returns its server as a {@link ServerHandle}. Rejects with
+ * what `serve` throws (e.g. `Deno.errors.AddrInUse`).
  */
 // deno-lint-ignore require-await
 export async function serveModel(
-  handler: Deno.ServeHandler<Deno.NetAddr>,
   options: ServeModelOptions,
+  serve: (listen: ModelListen) => Deno.HttpServer<Deno.NetAddr>,
 ): Promise<ServerHandle> {
   const hostname = options.hostname ?? DEFAULT_HOSTNAME;
-  const server = Deno.serve({
+  const server = serve({
     port: options.port ?? options.defaultPort,
     hostname,
     tcpBacklog: options.tcpBacklog,
     onListen: () => {},
-    onError: options.onError,
-  }, handler);
+  });
   const port = server.addr.port;
   const finished = options.afterFinished
     ? server.finished.finally(options.afterFinished)

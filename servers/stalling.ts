@@ -84,12 +84,12 @@ export async function startStalling(options: StallingOptions = {}): Promise<Serv
     }),
   });
   let timer: ReturnType<typeof setInterval> | undefined;
-  const server = await serveModel(app.handle, {
+  const server = await serveModel({
     ...options,
     model: "stalling",
     defaultPort: STALLING_PORT,
     beforeShutdown: () => clearInterval(timer),
-  });
+  }, (listen) => Deno.serve(listen, app.handle));
   if (stallMs > 0) {
     timer = setInterval(() => {
       stalls++;

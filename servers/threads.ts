@@ -106,12 +106,12 @@ export async function startThreads(options: ThreadsOptions = {}): Promise<Server
   }
 
   try {
-    return await serveModel(handle, {
+    return await serveModel({
       ...options,
       model: "threads",
       defaultPort: THREADS_PORT,
       afterFinished: () => pool.close(),
-    });
+    }, (listen) => Deno.serve(listen, handle));
   } catch (error) {
     pool.close();
     throw error;
