@@ -14,7 +14,13 @@ import {
   SIMPLE_RESPONSE_SLACK,
   type SimpleResponseHead,
 } from "./balancer/simple_response_head.ts";
-import { rawExchange, startRawBackend, startRecordingBackend } from "./balancer/test_servers.ts";
+import {
+  rawExchange,
+  startEchoBackend,
+  startOneAnswerBackend,
+  startRawBackend,
+  startRecordingBackend,
+} from "./balancer/test_servers.ts";
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -220,5 +226,36 @@ Deno.test("a pooled connection the backend closed while idle is noticed: a later
   } finally {
     await balancer.shutdown();
     await backend.close();
+  }
+});
+
+Deno.test("a GET whose reused backend connection breaks before any answer is retried on the next backend", async () => {
+  // Breaks a pooled connection on reuse, whether or not the pool watched it yet
+  // (WATCH_DELAY_MS): the failure a backend closing an idle connection causes inside that window.
+  const breaking = startOneAnswerBackend();
+  const echo = startEchoBackend("echo");
+  const balancer = await startBalancer({
+    port: 0,
+    backends: [breaking.url, echo.url],
+    healthIntervalMs: 0,
+  });
+  try {
+    const statuses: number[] = [];
+    const served: (string | null)[] = [];
+    for (let i = 0; i < 3; i++) {
+      const response = await fetch(`${balancer.url}/item/${i}`);
+      statuses.push(response.status);
+      served.push(response.headers.get("x-backend"));
+      await response.body?.cancel();
+    }
+    const breakingLabel = breaking.url.replace("http://", "");
+    const echoLabel = echo.url.replace("http://", "");
+    assertEquals(statuses, [200, 200, 200]);
+    assertEquals(served, [breakingLabel, echoLabel, echoLabel]);
+    assertEquals(breaking.count(), 2);
+  } finally {
+    await balancer.shutdown();
+    await breaking.close();
+    await echo.close();
   }
 });

@@ -76,6 +76,24 @@ export function startRawBackend(reply: string | null | "close"): TestServer {
   return { ...server, count: () => count };
 }
 
+/**
+ * Starts a raw backend that answers the first request on each connection with `200 one` and
+ * keep-alive framing, then reads the next request and closes without answering it: a pooled
+ * connection that breaks when reused.
+ */
+export function startOneAnswerBackend(): TestServer {
+  let count = 0;
+  const reply = new TextEncoder().encode("HTTP/1.1 200 OK\r\ncontent-length: 3\r\n\r\none");
+  const server = serveConnections(async (conn) => {
+    await readRequest(conn);
+    count++;
+    await conn.write(reply);
+    await readRequest(conn);
+    count++;
+  });
+  return { ...server, count: () => count };
+}
+
 /** A raw listener that runs `handle` for each connection and then closes it. */
 interface ConnectionServer {
   /** `http://127.0.0.1:PORT` */
