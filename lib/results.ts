@@ -115,7 +115,10 @@ export interface SummaryRow {
   medianRps: number;
   /** Mean requests per second over the runs. */
   meanRps: number;
-  /** 95% Student-t confidence interval of the mean req/s, low end; null with one run. */
+  /**
+   * 95% Student-t confidence interval of the mean req/s, low end, cut at 0 (a rate cannot be
+   * negative; with 2 or 3 noisy runs the t interval's low end often is); null with one run.
+   */
   rpsCiLow: number | null;
   /** High end of that interval; null with one run. */
   rpsCiHigh: number | null;
@@ -199,7 +202,7 @@ export function summaryRows(df: pl.DataFrame): SummaryRow[] {
       runs: runs.length,
       medianRps: median(rps),
       meanRps: ci.estimate,
-      rpsCiLow: ci.low,
+      rpsCiLow: ci.low === null ? null : Math.max(0, ci.low),
       rpsCiHigh: ci.high,
       rpsCv: spread,
       p50Ms: medianOrNull(runs.map((run) => run.p50Ms)),

@@ -114,3 +114,13 @@ Deno.test("compareTargets: a faster target, a tie, and too few runs, in words", 
   assert.equal(reversed[0]!.verdict, "async is 1.7x faster than threads at c=10 (p<0.001)");
   assert.throws(() => compareTargets(frame(RUNS), "async", "async"), /two different targets/);
 });
+
+Deno.test("summarize cuts the interval's low end at 0: a rate is never negative", () => {
+  // Two runs far apart: the t interval of the mean (df = 1) reaches far below zero.
+  const [cell] = summarize(frame([
+    { target: "async", concurrency: 1, repeat: 1, rps: 16000 },
+    { target: "async", concurrency: 1, repeat: 2, rps: 21000 },
+  ])).toRecords();
+  assert.equal(cell!.rpsCiLow, 0);
+  assert.ok((cell!.rpsCiHigh as number) > 21000);
+});
