@@ -254,6 +254,12 @@ export const COMPARISON_SCHEMA = {
   verdict: "str",
 } as const;
 
+/**
+ * A ratio of medians at or above which a difference that is not significant is reported as
+ * "looks faster, but too few runs to call it" rather than "no difference".
+ */
+export const LARGE_FACTOR = 1.5;
+
 /** Significance level of {@link compareTargets}. */
 export const ALPHA = 0.05;
 
@@ -310,8 +316,13 @@ export function compareTargets(df: pl.DataFrame, a: string, b: string): pl.DataF
     const ciOverlap = ciA.low! <= ciB.high! && ciB.low! <= ciA.high!;
     const significant = test.p < ALPHA;
     const [faster, slower, factor] = ratio >= 1 ? [a, b, ratio] : [b, a, 1 / ratio];
+    const runs = Math.min(ra.length, rb.length);
     const verdict = significant
       ? `${faster} is ${formatFactor(factor)} faster than ${slower} at c=${c} (${formatP(test.p)})`
+      : factor >= LARGE_FACTOR
+      ? `${faster} looks ${formatFactor(factor)} faster than ${slower} at c=${c}, but with ` +
+        `${runs} runs each the spread is too wide to call it (${figures}, ${formatP(test.p)}): ` +
+        "repeat runs or make them longer"
       : `no difference beyond the noise at c=${c} (${figures}, ${formatP(test.p)})`;
     return { ...base, t: test.t, df: test.df, p: test.p, ciOverlap, significant, verdict };
   });

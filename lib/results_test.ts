@@ -124,3 +124,21 @@ Deno.test("summarize cuts the interval's low end at 0: a rate is never negative"
   assert.equal(cell!.rpsCiLow, 0);
   assert.ok((cell!.rpsCiHigh as number) > 21000);
 });
+
+Deno.test("compareTargets says a large but noisy difference needs more runs, not 'no difference'", () => {
+  const [row] = compareTargets(
+    frame([
+      { target: "async", concurrency: 1, repeat: 1, rps: 16000 },
+      { target: "async", concurrency: 1, repeat: 2, rps: 21000 },
+      { target: "threads", concurrency: 1, repeat: 1, rps: 1900 },
+      { target: "threads", concurrency: 1, repeat: 2, rps: 2100 },
+    ]),
+    "async",
+    "threads",
+  ).toRecords();
+  assert.equal(row!.significant, false);
+  assert.match(
+    row!.verdict as string,
+    /^async looks 9\.3x faster than threads at c=1, but with 2 runs each the spread is too wide to call it \(.*p=0\.\d+\): repeat runs or make them longer$/,
+  );
+});
