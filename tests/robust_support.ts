@@ -42,7 +42,7 @@ export interface Exchange {
   statuses: number[];
   /** True when the server closed (or reset) the connection. */
   closed: boolean;
-  /** True when neither a close nor a complete exchange came within the time bound. */
+  /** True when nothing was sent or received for `idleTimeoutMs` and the server had not closed. */
   hung: boolean;
   /** Bytes received (at most `maxRead`). */
   received: Uint8Array;
@@ -52,44 +52,55 @@ export interface Exchange {
 export interface ExchangeOptions {
   /** Half-close the connection after sending, as a client with nothing more to say. Default true. */
   halfClose?: boolean;
-  /** Longest wait for the server to close the connection, ms. Default 10 000. */
-  timeoutMs?: number;
+  /**
+   * Longest time without progress (no byte sent or received) before the exchange counts as
+   * hung, ms. A liveness bound, not a speed limit: a busy machine slows an exchange down but
+   * keeps it moving, a server that hangs does not. Default 30 000.
+   */
+  idleTimeoutMs?: number;
   /** Stop reading after this many bytes. Default 1 MiB. */
   maxRead?: number;
 }
 
 /**
  * Sends `bytes` to 127.0.0.1:`port` over a fresh connection, then reads until the server closes
- * it or `timeoutMs` passes. A write the server cuts short (it closed first) is not an error.
+ * it, or until nothing has moved for `idleTimeoutMs`. A write the server cuts short (it closed
+ * first) is not an error.
  */
 export async function exchange(
   port: number,
   bytes: Uint8Array,
   options: ExchangeOptions = {},
 ): Promise<Exchange> {
-  const timeoutMs = options.timeoutMs ?? 10_000;
+  const idleTimeoutMs = options.idleTimeoutMs ?? 30_000;
   const maxRead = options.maxRead ?? 1 << 20;
   const connection = await Deno.connect({ hostname: "127.0.0.1", port });
   const chunks: Uint8Array[] = [];
   let size = 0;
   let hung = false;
-  const timer = setTimeout(() => {
-    hung = true;
-    try {
-      connection.close();
-    } catch { /* closed already */ }
-  }, timeoutMs);
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const progressed = () => {
+    clearTimeout(timer);
+    timer = setTimeout(() => {
+      hung = true;
+      try {
+        connection.close();
+      } catch { /* closed already */ }
+    }, idleTimeoutMs);
+  };
+  progressed();
   const reading = (async () => {
     const buffer = new Uint8Array(64 * 1024);
     while (size < maxRead) {
       const n = await connection.read(buffer).catch(() => null);
       if (n === null) return;
+      progressed();
       chunks.push(buffer.slice(0, n));
       size += n;
     }
   })();
   try {
-    await writeAll(connection, bytes);
+    await writeAll(connection, bytes, progressed);
     if (options.halfClose ?? true) await connection.closeWrite().catch(() => {});
   } catch { /* the server closed the connection while we wrote: it refused the request */ }
   await reading;
@@ -103,9 +114,16 @@ export async function exchange(
   return { statuses: statusCodes(received), closed: !hung, hung, received };
 }
 
-async function writeAll(connection: Deno.Conn, bytes: Uint8Array): Promise<void> {
+async function writeAll(
+  connection: Deno.Conn,
+  bytes: Uint8Array,
+  progressed: () => void,
+): Promise<void> {
   let offset = 0;
-  while (offset < bytes.byteLength) offset += await connection.write(bytes.subarray(offset));
+  while (offset < bytes.byteLength) {
+    offset += await connection.write(bytes.subarray(offset));
+    progressed();
+  }
 }
 
 /** Status codes of every `HTTP/1.x NNN` status line in `bytes`. */
