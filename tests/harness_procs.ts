@@ -51,15 +51,19 @@ export function portFree(port: number): boolean {
   }
 }
 
-/** Waits up to `timeoutMs` for `check` to turn true; returns its last value. */
+/**
+ * Waits up to `timeoutMs` for `check` to turn true, checking every `intervalMs`; returns its
+ * last value.
+ */
 export async function eventually(
   check: () => boolean | Promise<boolean>,
   timeoutMs = 10_000,
+  intervalMs = 50,
 ): Promise<boolean> {
   const end = Date.now() + timeoutMs;
   while (Date.now() < end) {
     if (await check()) return true;
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await new Promise((resolve) => setTimeout(resolve, intervalMs));
   }
   return await check();
 }

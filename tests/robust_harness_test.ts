@@ -32,6 +32,14 @@ function commandName(pid: number): string {
   }
 }
 
+function fileSize(path: string): number {
+  try {
+    return Deno.statSync(path).size;
+  } catch {
+    return 0;
+  }
+}
+
 function lineCount(path: string): number {
   try {
     return Deno.readTextFileSync(path).split("\n").filter((line) => line.trim()).length;
@@ -40,34 +48,52 @@ function lineCount(path: string): number {
   }
 }
 
+/** Size of the writer's rows: a row this large takes several pages, so a kill can tear it. */
+const ROW_BYTES = 40_000;
+/** A row's other columns take under 1 KB beside its ROW_BYTES. */
+const ROW_BYTES_MAX = ROW_BYTES + 1_000;
+/** The writer stops there (80 MB), so the file stays readable even when the kill comes late. */
+const WRITER_MAX_ROWS = 2_000;
+/** The writer is killed once this many rows are on disk. */
+const KILL_AFTER_ROWS = 50;
+
 Deno.test("a writer SIGKILLed while it appends runs leaves every whole row readable", async () => {
   const dir = await Deno.makeTempDir({ prefix: "lab-robust-store-" });
   try {
-    // Rows of about 40 KB each, written as fast as possible until the kill.
+    // Large rows written as fast as possible until the kill, up to a bound; then it waits.
     const writer = new Deno.Command(Deno.execPath(), {
       args: [
         "eval",
         `import { appendRun } from "${STORE}";
          import { sampleRecord } from "${SAMPLES}";
-         for (let i = 1; ; i++) {
+         for (let i = 1; i <= ${WRITER_MAX_ROWS}; i++) {
            const row = sampleRecord({ target: "async", concurrency: 1, repeat: i, rps: i });
-           appendRun(${JSON.stringify(dir)}, { ...row, histogram: "x".repeat(40000) });
-         }`,
+           appendRun(${JSON.stringify(dir)}, { ...row, histogram: "x".repeat(${ROW_BYTES}) });
+         }
+         setInterval(() => {}, 60_000);`,
       ],
       stdout: "null",
       stderr: "null",
     }).spawn();
     const path = join(dir, RUNS_FILE);
-    assert.ok(await eventually(() => lineCount(path) >= 50, 30_000), "the writer wrote rows");
+    // Watch the size, not the text: reading a growing file on every poll slowed the watch down
+    // until the file was too large to read. Past this size, KILL_AFTER_ROWS rows are whole.
+    const written = await eventually(
+      () => fileSize(path) >= KILL_AFTER_ROWS * ROW_BYTES_MAX,
+      30_000,
+      2,
+    );
     writer.kill("SIGKILL");
     await writer.status;
+    assert.ok(written, "the writer wrote rows");
     const { records, skippedLines } = readRuns(dir);
-    assert.ok(records.length >= 50, `${records.length} rows`);
+    assert.ok(records.length >= KILL_AFTER_ROWS, `${records.length} rows`);
+    assert.ok(records.length < WRITER_MAX_ROWS, "the kill came while the writer was appending");
     // At most the very last line can be torn; every row read is whole and in order.
     assert.ok(skippedLines.length <= 1, `skipped ${skippedLines}`);
     records.forEach((record, index) => {
       assert.equal(record.repeat, index + 1);
-      assert.equal(record.histogram.length, 40000);
+      assert.equal(record.histogram.length, ROW_BYTES);
     });
     // Appending after the crash starts a fresh line: one more whole row.
     appendRun(dir, sampleRecord({ target: "threads", concurrency: 1, repeat: 1, rps: 1 }));
