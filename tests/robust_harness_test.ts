@@ -23,13 +23,29 @@ function descendants(pid: number = Deno.pid): number[] {
   return childPids(pid).flatMap((child) => [child, ...descendants(child)]);
 }
 
-/** The command name of process `pid`, or "" when it is gone. */
-function commandName(pid: number): string {
+/** The command line of process `pid` (arguments joined by spaces), or "" when it is gone. */
+function commandLine(pid: number): string {
   try {
-    return Deno.readTextFileSync(`/proc/${pid}/comm`).trim();
+    return Deno.readTextFileSync(`/proc/${pid}/cmdline`).split("\0").join(" ").trim();
   } catch {
     return "";
   }
+}
+
+/**
+ * The ab processes below this one that load `url`: under `deno test --parallel` other test
+ * modules run their own ab in this process too.
+ */
+function abProcessesFor(url: string): number[] {
+  return descendants().filter((pid) => {
+    const [program, ...args] = commandLine(pid).split(" ");
+    return program?.split("/").at(-1) === "ab" && args.some((arg) => arg.startsWith(`${url}/`));
+  });
+}
+
+/** The URL of the experiment's only target, from the environment it saved in `dir`. */
+function targetUrl(dir: string): string | undefined {
+  return loadExperiment(dir).environment?.targets?.[0]?.url;
 }
 
 function fileSize(path: string): number {
@@ -123,8 +139,10 @@ Deno.test("a generator killed mid-run is one error line; the experiment goes on"
       progress: (state) => {
         if (state.done !== 0 || crashed) return;
         // The first run has begun: crash its ab as a real fault would.
+        const url = targetUrl(dir);
+        if (url === undefined) return;
         const find = setInterval(() => {
-          const ab = descendants().find((pid) => commandName(pid) === "ab");
+          const ab = abProcessesFor(url)[0];
           if (ab === undefined) return;
           clearInterval(find);
           crashed = ab;
@@ -174,7 +192,9 @@ Deno.test("a run over its time bound is killed and logged with the fix; finished
     assert.match(error, /ab did not finish within 2 s and was killed: .*raise the run timeout/);
     assert.equal(lineCount(join(dir, RUNS_FILE)), 1);
     assert.equal(lineCount(join(dir, ERRORS_FILE)), 1);
-    assert.deepEqual(descendants().filter((pid) => commandName(pid) === "ab"), []);
+    const url = targetUrl(dir);
+    assert.ok(url, "the experiment saved its target");
+    assert.deepEqual(abProcessesFor(url), []);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
