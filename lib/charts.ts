@@ -184,6 +184,56 @@ export function throughputChart(
   );
 }
 
+/** How {@link facetedLogLog} lays out its points. */
+interface FacetedLogLogLayout {
+  /** Field naming the panel of a point, and the panels in order. */
+  facet: string;
+  facets: readonly string[];
+  /** Field of the y value and its axis label. */
+  y: string;
+  yLabel: string;
+  /** Field naming the colour of a point, and the colours' domain. */
+  colour: string;
+  colours: string[];
+  /** Concurrency levels to label on the log x axis. */
+  levels: number[];
+  /** Field that separates lines of the same colour in one panel (defaults to the colour). */
+  series?: string;
+  width: number;
+  height?: number;
+  title: string;
+}
+
+/** Panels of lines and dots, y against concurrency, both on log scales, one colour per series. */
+function facetedLogLog(points: readonly object[], layout: FacetedLogLogLayout): SVGSVGElement {
+  const { facet: fx, y } = layout;
+  return standalone(
+    plot({
+      width: layout.width,
+      height: layout.height ?? 360,
+      marginLeft: 60,
+      fx: { label: null, domain: [...layout.facets] },
+      x: { type: "log", label: "concurrency (log)" },
+      y: { type: "log", label: layout.yLabel, grid: true },
+      color: { type: "ordinal", domain: layout.colours, scheme: "observable10" },
+      marks: [
+        Plot.frame({ strokeOpacity: 0.2 }),
+        logAxisX(layout.levels),
+        Plot.line(points, {
+          fx,
+          x: "concurrency",
+          y,
+          z: layout.series ?? layout.colour,
+          stroke: layout.colour,
+          sort: "concurrency",
+        }),
+        Plot.dot(points, { fx, x: "concurrency", y, fill: layout.colour, r: 3 }),
+      ],
+    }),
+    layout.title,
+  );
+}
+
 const PERCENTILES = [["p50", "p50Ms"], ["p90", "p90Ms"], ["p99", "p99Ms"]] as const;
 
 /**
@@ -201,30 +251,18 @@ export function latencyChart(
       [percentile, field],
     ) => ({ target: row.target, concurrency: row.concurrency, percentile, ms: row[field] }))
   );
-  return standalone(
-    plot({
-      width: options.width ?? 900,
-      height: options.height ?? 360,
-      marginLeft: 60,
-      fx: { label: null, domain: PERCENTILES.map(([p]) => p) },
-      x: { type: "log", label: "concurrency (log)" },
-      y: { type: "log", label: "latency, ms (log)", grid: true },
-      color: { type: "ordinal", domain: targetsOf(rows), scheme: "observable10" },
-      marks: [
-        Plot.frame({ strokeOpacity: 0.2 }),
-        logAxisX(levelsOf(rows)),
-        Plot.line(points, {
-          fx: "percentile",
-          x: "concurrency",
-          y: "ms",
-          stroke: "target",
-          sort: "concurrency",
-        }),
-        Plot.dot(points, { fx: "percentile", x: "concurrency", y: "ms", fill: "target", r: 3 }),
-      ],
-    }),
-    options.title ?? "Latency percentiles vs concurrency",
-  );
+  return facetedLogLog(points, {
+    facet: "percentile",
+    facets: PERCENTILES.map(([p]) => p),
+    y: "ms",
+    yLabel: "latency, ms (log)",
+    colour: "target",
+    colours: targetsOf(rows),
+    levels: levelsOf(rows),
+    width: options.width ?? 900,
+    height: options.height,
+    title: options.title ?? "Latency percentiles vs concurrency",
+  });
 }
 
 function parseHistogram(record: RunRecord): HistogramBucket[] {
@@ -332,32 +370,20 @@ export function seedsChart(
   const origins = [...new Set(points.map((p) => p.origin))].sort((a, b) =>
     a === OURS_LABEL ? 1 : b === OURS_LABEL ? -1 : a.localeCompare(b)
   );
-  return standalone(
-    plot({
-      width: options.width ?? Math.max(640, 240 * origins.length),
-      height: options.height ?? 360,
-      marginLeft: 60,
-      fx: { label: null, domain: origins },
-      x: { type: "log", label: "concurrency (log)" },
-      y: { type: "log", label: "requests per second (log)", grid: true },
-      color: { type: "ordinal", domain: targetsOf(points, "server"), scheme: "observable10" },
-      marks: [
-        Plot.frame({ strokeOpacity: 0.2 }),
-        logAxisX(levelsOf(points)),
-        Plot.line(points, {
-          fx: "origin",
-          x: "concurrency",
-          y: "rps",
-          z: "series",
-          stroke: "server",
-          sort: "concurrency",
-        }),
-        Plot.dot(points, { fx: "origin", x: "concurrency", y: "rps", fill: "server", r: 3 }),
-      ],
-    }),
-    options.title ??
+  return facetedLogLog(points, {
+    facet: "origin",
+    facets: origins,
+    y: "rps",
+    yLabel: "requests per second (log)",
+    colour: "server",
+    colours: targetsOf(points, "server"),
+    levels: levelsOf(points),
+    series: "series",
+    width: options.width ?? Math.max(640, 240 * origins.length),
+    height: options.height,
+    title: options.title ??
       `The 2020 reports beside this lab (req/s; ${unfinished} 2020 runs never finished)`,
-  );
+  });
 }
 
 /** A chart as a standalone SVG document (with `xmlns`), ready to write to a `.svg` file. */
