@@ -362,18 +362,6 @@ function oneLine(error: unknown): string {
   return text.split("\n").map((line) => line.trim()).filter((line) => line).join(" | ");
 }
 
-/** A generator that crashed is named with its cause; this adds what to do about it. */
-const CRASH_FIX = "run the generator by hand on the same URL to see why, or choose another " +
-  "with the generator option (--generator)";
-
-/** The one-line message of a failed run, with a fix when the generator crashed. */
-function runFailure(error: unknown): string {
-  const line = oneLine(error);
-  const first = line.split(" | ")[0] ?? "";
-  if (!/ was killed by signal | failed with exit code /.test(first)) return line;
-  return line.replace(first, `${first}: ${CRASH_FIX}`);
-}
-
 /** Moves an earlier run's files aside so the new runs file holds this run only. */
 function archivePrevious(dir: string): void {
   const stamp = new Date().toISOString().replace(/[:.]/g, "-");
@@ -512,7 +500,7 @@ export async function runExperiment(
               concurrency,
               repeat,
               startedAt,
-              error: runFailure(error),
+              error: oneLine(error),
             };
             errors.push(failure);
             appendLine(join(dir, ERRORS_FILE), failure);

@@ -156,10 +156,16 @@ export async function runTool(
     );
   }
   if (status.signal !== null) {
-    throw new LoadGenError(`${name} was killed by signal ${status.signal}`, tail(err));
+    throw new LoadGenError(
+      `${name} was killed by signal ${status.signal}: ${CRASH_FIX}`,
+      tail(err),
+    );
   }
   if (!(options.okCodes ?? [0]).includes(status.code)) {
-    throw new LoadGenError(`${name} failed with exit code ${status.code}`, tail(err || out));
+    throw new LoadGenError(
+      `${name} failed with exit code ${status.code}: ${CRASH_FIX}`,
+      tail(err || out),
+    );
   }
   const output: ToolOutput = { code: status.code, stdout: out, stderr: err, elapsedMs };
   if (report.cpuS !== null && exitedMs > 0) {
@@ -167,6 +173,10 @@ export async function runTool(
   }
   return output;
 }
+
+/** What to do about a generator that crashed or failed; added to its one-line error. */
+const CRASH_FIX = "run the generator by hand on the same URL to see why, or choose another " +
+  "with the generator option (--generator)";
 
 /**
  * Parses a finished tool's output with `parse` into a parser's result parts, and adds the tool's
