@@ -156,7 +156,10 @@ export interface ResolvedExperiment extends
 
 /** A run record plus the server's own count of requests served during the run. */
 export interface ExperimentRecord extends RunRecord {
-  /** Delta of the target's `/stats` `served` counter over the run; null when not a lab server. */
+  /**
+   * Requests the target served during the run, by its own count (a lab server's `/stats`, or
+   * the lab balancer's `/lb/stats` summed over backends); null when the target has no count.
+   */
   serverServed: number | null;
 }
 
@@ -328,20 +331,48 @@ async function startTarget(spec: TargetSpec, experiment: ResolvedExperiment): Pr
   return await launchScript(spec.script, { ...common, name: spec.name, args: spec.args ?? [] });
 }
 
-/** The `served` counter of a lab server's `/stats`, or null when the target has none. */
-async function servedCount(target: Target): Promise<number | null> {
+/** Reads how many requests a target has served so far, or null when it cannot tell. */
+type ServedReader = () => Promise<number | null>;
+
+async function getJson(url: string): Promise<{ json: unknown; proxied: boolean } | null> {
   try {
-    const response = await fetch(`${target.url}/stats`, { signal: AbortSignal.timeout(2000) });
+    const response = await fetch(url, { signal: AbortSignal.timeout(2000) });
     if (!response.ok) {
       await response.body?.cancel();
       return null;
     }
-    const stats: unknown = await response.json();
-    const served = (stats as { served?: unknown } | null)?.served;
-    return typeof served === "number" ? served : null;
+    return { json: await response.json(), proxied: response.headers.has("x-backend") };
   } catch {
     return null;
   }
+}
+
+/**
+ * Chooses, once per target, how to count the requests it serves. A lab server counts in its
+ * `/stats` (which does not count itself). Through the lab's balancer, `/stats` would be
+ * forwarded to one backend and count only that one, so the balancer's own `/lb/stats` is summed
+ * over its backends instead. Anything else: null, no cross-check.
+ */
+async function servedReader(target: Target): Promise<ServedReader> {
+  const probe = await getJson(`${target.url}/stats`);
+  if (probe === null) return () => Promise.resolve(null);
+  if (probe.proxied) {
+    return async () => {
+      const backends = ((await getJson(`${target.url}/lb/stats`))?.json as
+        | { backends?: { requests?: unknown }[] }
+        | undefined)?.backends;
+      if (!Array.isArray(backends)) return null;
+      const counts = backends.map((backend) => backend.requests);
+      return counts.every((n) => typeof n === "number")
+        ? (counts as number[]).reduce((a, b) => a + b, 0)
+        : null;
+    };
+  }
+  return async () => {
+    const served = ((await getJson(`${target.url}/stats`))?.json as { served?: unknown } | null)
+      ?.served;
+    return typeof served === "number" ? served : null;
+  };
 }
 
 function specFor(experiment: ResolvedExperiment, target: Target, concurrency: number): RunSpec {
@@ -454,6 +485,8 @@ export async function runExperiment(
     }
     environment = { ...environment, targets: targets.map(describeTarget) };
     saveJson(dir, ENVIRONMENT_FILE, environment);
+    const served = new Map<Target, ServedReader>();
+    for (const target of targets) served.set(target, await servedReader(target));
     if (experiment.warmup) {
       const top = Math.max(...levels);
       for (const target of targets) {
@@ -476,11 +509,11 @@ export async function runExperiment(
         for (const target of targets) {
           progress.begin(`${target.name} c=${concurrency} r${repeat}/${experiment.repeats}`);
           const startedAt = new Date().toISOString();
-          const before = await servedCount(target);
+          const before = await served.get(target)!();
           let record: ExperimentRecord | null = null;
           try {
             const result = await runOne(target, concurrency);
-            const after = before === null ? null : await servedCount(target);
+            const after = before === null ? null : await served.get(target)!();
             record = {
               ...toRunRecord(result, {
                 experiment: experiment.name,

@@ -5,6 +5,8 @@ import {
   throws,
 } from "node:assert/strict";
 import { join } from "node:path";
+import { startAsync } from "../servers/async.ts";
+import { startBalancer } from "../servers/balancer.ts";
 import { isAlive, isListening } from "../tests/harness_procs.ts";
 import {
   DEFAULT_CONCURRENCY,
@@ -231,6 +233,30 @@ Deno.test("a generator that cannot run is an error row per run, and the experime
     assertEquals(loadExperiment(dir).errors.length, 2);
     await assertStopped(watch.seen, 1);
   } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("through the lab's balancer, serverServed counts every backend, not the one /stats reached", async () => {
+  const backends = [await startAsync({ port: 0 }), await startAsync({ port: 0 })];
+  const balancer = await startBalancer({ port: 0, backends: backends.map((b) => b.url) });
+  const dir = await Deno.makeTempDir({ prefix: "lab-experiment-" });
+  try {
+    const result = await runExperiment({
+      name: "through-balancer",
+      targets: [{ name: "lb", url: balancer.url }],
+      concurrency: [4],
+      requests: 200,
+      repeats: 1,
+      warmup: false,
+      generator: "ab",
+      outDir: dir,
+      logErrors: false,
+    });
+    assertEquals(result.records.map((r) => [r.completed, r.serverServed]), [[200, 200]]);
+  } finally {
+    await balancer.shutdown();
+    for (const backend of backends) await backend.shutdown();
     await Deno.remove(dir, { recursive: true });
   }
 });
