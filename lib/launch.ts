@@ -25,6 +25,11 @@ import { existsSync } from "node:fs";
 import { inJupyter } from "./notebook.ts";
 import { lastLines } from "./output_tail.ts";
 
+/**
+ * How long a server already running may take to answer its first request when attached by URL
+ * (a refused connection fails at once; a busy server, e.g. one inside a loaded kernel, is slow).
+ */
+export const ATTACH_TIMEOUT_MS = 5_000;
 /** How long a launched target may take to answer `GET /health`, by default. */
 export const DEFAULT_READY_TIMEOUT_MS = 15_000;
 /** How long {@link Target.stop} waits for a graceful exit before it sends SIGTERM, then SIGKILL. */
@@ -376,9 +381,9 @@ async function waitHealthy(url: string, gone: () => boolean): Promise<boolean> {
 }
 
 /** The status of `GET url`, or null when nothing answers within a second. */
-async function probe(url: string): Promise<number | null> {
+async function probe(url: string, timeoutMs = 1000): Promise<number | null> {
   try {
-    const response = await fetch(url, { signal: AbortSignal.timeout(1000) });
+    const response = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
     await response.body?.cancel();
     return response.status;
   } catch {
@@ -403,9 +408,10 @@ export async function attachUrl(name: string, url: string): Promise<Target> {
     throw new LaunchError(`target ${name}: ${url} is not http(s) (write it like http://host:port)`);
   }
   const base = `${parsed.protocol}//${parsed.host}`;
-  if ((await probe(`${base}/`)) === null) {
+  if ((await probe(`${base}/`, ATTACH_TIMEOUT_MS)) === null) {
     throw new LaunchError(
-      `target ${name}: nothing answers at ${base} (start the server first, or check the URL)`,
+      `target ${name}: nothing answers at ${base} within ${ATTACH_TIMEOUT_MS / 1000} s ` +
+        "(start the server first, or check the URL)",
     );
   }
   const port = Number(parsed.port || (parsed.protocol === "https:" ? 443 : 80));
