@@ -302,3 +302,30 @@ export function repeatsNeeded(
   while (n < required(n)) n++;
   return n;
 }
+
+/**
+ * Holm's step-down adjustment of p-values for m comparisons made at once (Holm 1979): sort the
+ * p-values, multiply the i-th smallest by (m - i + 1), keep the sequence non-decreasing, cap at 1.
+ * A comparison is significant at level alpha, with the chance of any false alarm among all m
+ * kept at alpha, when its adjusted p-value is below alpha. Returns the adjusted values in the
+ * input's order.
+ *
+ * @example
+ * ```ts
+ * holmAdjust([0.01, 0.04, 0.03]); // [0.03, 0.06, 0.06]
+ * ```
+ */
+export function holmAdjust(pValues: readonly number[]): number[] {
+  for (const p of pValues) {
+    if (!(p >= 0 && p <= 1)) throw new Error(`holmAdjust: p-values lie in [0, 1], got ${p}`);
+  }
+  const m = pValues.length;
+  const order = pValues.map((p, i) => ({ p, i })).sort((a, b) => a.p - b.p);
+  const adjusted = new Array<number>(m);
+  let running = 0;
+  order.forEach(({ p, i }, rank) => {
+    running = Math.max(running, Math.min(1, (m - rank) * p));
+    adjusted[i] = running;
+  });
+  return adjusted;
+}

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import {
   coefficientOfVariation,
+  holmAdjust,
   logGamma,
   mean,
   meanConfidenceInterval,
@@ -118,4 +119,23 @@ Deno.test("repeatsNeeded matches the two-sample power calculation", () => {
   assert.deepEqual(repeatsNeeded(0.1, 0.1, { power: 0.9 }) > 17, true);
   assert.throws(() => repeatsNeeded(0, 0.1), /cv must be a positive number/);
   assert.throws(() => repeatsNeeded(0.1, -1), /relativeDifference/);
+});
+
+Deno.test("holmAdjust() multiplies the i-th smallest p by (m - i + 1) and keeps the order monotone", () => {
+  assert.deepEqual(holmAdjust([0.01, 0.04, 0.03]).map((p) => Number(p.toFixed(10))), [
+    0.03,
+    0.06,
+    0.06,
+  ]);
+  // One comparison: nothing to correct.
+  assert.deepEqual(holmAdjust([0.02]), [0.02]);
+  // Capped at 1, and a large p never falls below a smaller one's adjustment.
+  assert.deepEqual(holmAdjust([0.5, 0.001, 0.9]), [1, 0.003, 1]);
+  // Thirty tests at p = 0.04 each: none survives the correction.
+  assert.ok(holmAdjust(new Array(30).fill(0.04)).every((p) => p >= 0.05));
+});
+
+Deno.test("holmAdjust() refuses values that are not p-values", () => {
+  assert.throws(() => holmAdjust([0.1, 1.2]), /p-values lie in \[0, 1\], got 1.2/);
+  assert.throws(() => holmAdjust([Number.NaN]), /got NaN/);
 });
