@@ -14,6 +14,7 @@ import { executeNotebook } from "../lib/lab.ts";
 import { checkHtmlCharts, findChromium, screenshotHtml } from "../lib/html_check.ts";
 import { cellSource, type NotebookCell, outputText, readNotebook } from "../lib/notebook_check.ts";
 import { repoPath } from "../lib/notebook.ts";
+import { makeSampleClass } from "./class_support.ts";
 
 /** What an executed notebook must show. */
 interface Expectation {
@@ -21,6 +22,8 @@ interface Expectation {
   texts: { pattern: RegExp; count?: number; what: string }[];
   /** Least number of SVG charts in the outputs under each `## ` heading starting with the key. */
   chartsPerSection: Record<string, number>;
+  /** Prepares what the notebook reads (in a temporary folder) and returns its environment. */
+  env?: (workDir: string) => Promise<Record<string, string>>;
 }
 
 const EXPECTED: Record<string, Expectation> = {
@@ -95,6 +98,28 @@ const EXPECTED: Record<string, Expectation> = {
       "## 7.": 1,
     },
   },
+  "04_class_results.ipynb": {
+    texts: [
+      { pattern: /Loaded \*\*4\*\* hand-in\(s\)/, what: "the sample class loaded" },
+      {
+        pattern: /kept Dewi's c-root apart: another setup than the class/,
+        what: "a setup kept apart",
+      },
+      {
+        pattern: /the 3 machines' medians range from [\d,.]+ to [\d,.]+ req\/s/,
+        what: "the spread",
+      },
+      { pattern: /CV across machines/, what: "the spread table" },
+      { pattern: /async vs threads at c=8/, what: "the verdict table" },
+      { pattern: /async vs threads: all machines agree at \d of 2 levels/, what: "agreement" },
+    ],
+    chartsPerSection: { "## 3.": 2 },
+    env: async (workDir) => {
+      const classDir = join(workDir, "class");
+      await makeSampleClass(join(workDir, "students"), classDir);
+      return { CLASS_DIR: classDir };
+    },
+  },
 };
 
 function svgCount(cell: NotebookCell): number {
@@ -136,6 +161,7 @@ for (const name of notebooks) {
       const run = await executeNotebook(repoPath("notebooks", name), {
         outDir,
         profile: "quick",
+        env: await expected.env?.(outDir),
       });
       const executed = await readNotebook(run.notebook);
       const text = executed.cells.flatMap((cell) => cell.outputs ?? []).map(outputText).join("\n");
