@@ -83,7 +83,11 @@ function leaders(rows: SummaryRow[]): string[] {
   });
 }
 
-function saturation(target: string, rows: SummaryRow[], share: number): string | null {
+/**
+ * Where one target's throughput stops growing, in one sentence (null with fewer than two levels):
+ * the first level at `share` (e.g. 0.9) of its peak, and a fall after the peak.
+ */
+export function saturation(target: string, rows: SummaryRow[], share: number): string | null {
   if (rows.length < 2) return null;
   const peak = rows.reduce((a, b) => (b.medianRps > a.medianRps ? b : a));
   const first = rows.find((row) => row.medianRps >= share * peak.medianRps)!;
@@ -138,6 +142,14 @@ function tails(target: string, rows: SummaryRow[], limit: number, minMs: number)
   return `${target}: latency tails stay bounded: p99 at most ${
     formatFactor(worst.ratio)
   } p50 (c=${worst.row.concurrency}, ${figures}).`;
+}
+
+/** The warnings of {@link conclusions} alone: figures that should not be trusted, and why. */
+export function conclusionWarnings(
+  summary: pl.DataFrame | readonly SummaryRow[],
+  options: ConclusionOptions = {},
+): string[] {
+  return warnings(summaryRowsOf(summary), settingsOf(options));
 }
 
 function warnings(rows: SummaryRow[], options: Settings): string[] {
@@ -241,23 +253,13 @@ function peak(cells: { percent: number }[]): string {
   return cells.length > 1 ? `up to ${worst}%` : `${worst}%`;
 }
 
-/**
- * Sentences drawn from a {@link summarize} DataFrame and, optionally, {@link compareTargets}
- * DataFrames (their verdicts are used as the comparison sentences; without them the fastest
- * target at each level is named, with its interval). Then, per target, where throughput stops
- * growing and how the latency tail behaves, then warnings, including a load generator that used
- * most of a core (the summary's `generatorCpuPercent`, or the option) or over half the machine.
- */
-export function conclusions(
-  summary: pl.DataFrame | readonly SummaryRow[],
-  comparisons?: pl.DataFrame | readonly pl.DataFrame[],
-  options: ConclusionOptions = {},
-): string[] {
-  const rows =
-    (Array.isArray(summary)
-      ? [...summary]
-      : frameRows(summary as pl.DataFrame)) as unknown as SummaryRow[];
-  if (rows.length === 0) return ["No runs to conclude from."];
+function summaryRowsOf(summary: pl.DataFrame | readonly SummaryRow[]): SummaryRow[] {
+  return (Array.isArray(summary)
+    ? [...summary]
+    : frameRows(summary as pl.DataFrame)) as unknown as SummaryRow[];
+}
+
+function settingsOf(options: ConclusionOptions): Settings {
   if (options.cores !== undefined && !(Number.isInteger(options.cores) && options.cores >= 1)) {
     throw new Error(
       `conclusions: options.cores must be a whole number >= 1, got ${options.cores}`,
@@ -272,7 +274,7 @@ export function conclusions(
         `got ${options.generatorCpuLimit}`,
     );
   }
-  const settings: Settings = {
+  return {
     minCompleted: options.minCompleted ?? 500,
     minWallTimeS: options.minWallTimeS ?? 1,
     saturationShare: options.saturationShare ?? 0.9,
@@ -283,6 +285,23 @@ export function conclusions(
     cores: options.cores ?? navigator.hardwareConcurrency ?? 1,
     generator: options.generator,
   };
+}
+
+/**
+ * Sentences drawn from a {@link summarize} DataFrame and, optionally, {@link compareTargets}
+ * DataFrames (their verdicts are used as the comparison sentences; without them the fastest
+ * target at each level is named, with its interval). Then, per target, where throughput stops
+ * growing and how the latency tail behaves, then warnings, including a load generator that used
+ * most of a core (the summary's `generatorCpuPercent`, or the option) or over half the machine.
+ */
+export function conclusions(
+  summary: pl.DataFrame | readonly SummaryRow[],
+  comparisons?: pl.DataFrame | readonly pl.DataFrame[],
+  options: ConclusionOptions = {},
+): string[] {
+  const rows = summaryRowsOf(summary);
+  if (rows.length === 0) return ["No runs to conclude from."];
+  const settings = settingsOf(options);
   const frames = comparisons === undefined
     ? []
     : Array.isArray(comparisons)
