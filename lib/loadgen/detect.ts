@@ -93,15 +93,17 @@ export async function requireGenerator(
 
 /**
  * Picks the first generator in `prefer` (default {@link GENERATOR_NAMES}) that is installed and
- * can run `spec`. A spec that no tool could run throws its {@link RunSpecError} at once; when
- * no installed tool fits, the {@link LoadGenError} lists each candidate's reason.
+ * can run `spec` (every spec, when given several: the runs of one experiment). A spec that no
+ * tool could run throws its {@link RunSpecError} at once; when no installed tool fits, the
+ * {@link LoadGenError} lists each candidate's reason.
  */
 export async function pickGenerator(
   set: GeneratorSet,
-  spec: RunSpec,
+  spec: RunSpec | readonly RunSpec[],
   prefer: readonly GeneratorName[] = GENERATOR_NAMES,
 ): Promise<LoadGenerator> {
-  validateSpec(spec);
+  const specs = Array.isArray(spec) ? spec : [spec as RunSpec];
+  for (const one of specs) validateSpec(one);
   if (prefer.length === 0) throw new RunSpecError("prefer is empty: name at least one generator");
   const reasons: string[] = [];
   for (const name of prefer) {
@@ -111,7 +113,7 @@ export async function pickGenerator(
       continue;
     }
     try {
-      validateSpec(spec, name);
+      for (const one of specs) validateSpec(one, name);
       return generator;
     } catch (error) {
       if (!(error instanceof RunSpecError)) throw error;
@@ -119,4 +121,22 @@ export async function pickGenerator(
     }
   }
   throw new LoadGenError(`no load generator can run this spec; ${reasons.join("; ")}`);
+}
+
+/**
+ * The generator for a set of runs, checked before any of them starts: `name` must be installed
+ * and able to run every spec, else its {@link LoadGenError} (how to install it) or
+ * {@link RunSpecError} (what to change) is thrown; without a name, as {@link pickGenerator}.
+ */
+export async function chooseGenerator(
+  set: GeneratorSet,
+  specs: readonly RunSpec[],
+  name?: GeneratorName,
+  prefer?: readonly GeneratorName[],
+): Promise<LoadGenerator> {
+  if (name === undefined) return await pickGenerator(set, specs, prefer);
+  for (const spec of specs) validateSpec(spec);
+  const generator = await requireGenerator(set, checkGeneratorName(name));
+  for (const spec of specs) validateSpec(spec, generator.name);
+  return generator;
 }

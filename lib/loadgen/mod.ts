@@ -13,6 +13,7 @@
 
 import {
   checkGeneratorName,
+  chooseGenerator,
   createGeneratorSet,
   detectGenerators,
   type GeneratorInfo,
@@ -63,6 +64,19 @@ export async function runLoad(spec: RunSpec, options: RunLoadOptions = {}): Prom
     ? await requireGenerator(set, checkGeneratorName(options.generator))
     : await pickGenerator(set, spec, options.prefer);
   return await generator.run(spec, { quiet: options.quiet, runTimeoutS: options.runTimeoutS });
+}
+
+/**
+ * The generator that will run all of `specs` (an experiment's runs), checked before any run
+ * starts: the one named in `options.generator`, or the first preferred one installed that can.
+ * Throws a `RunSpecError` (a spec the tool cannot run, with what to change) or a `LoadGenError`
+ * (a tool that is not installed, with how to install it).
+ */
+export async function generatorFor(
+  specs: readonly RunSpec[],
+  options: Omit<RunLoadOptions, "quiet" | "runTimeoutS"> = {},
+): Promise<LoadGenerator> {
+  return await chooseGenerator(generatorSet(options), specs, options.generator, options.prefer);
 }
 
 /** Lists the supported generators with whether each is installed and its version. */
