@@ -58,3 +58,16 @@ export function formatDuration(seconds: number): string {
   const rest = seconds % 60;
   return rest === 0 ? `${minutes}m` : `${minutes}m${rest}s`;
 }
+
+/**
+ * {@link parseDuration} for a tool that takes whole seconds (wrk's `-d`): `10s`, `1m`, `5`.
+ * Throws a one-line Error naming the value and the fix for `500ms` or `1.5s`, or above `max`.
+ */
+export function parseWholeSeconds(raw: string | number, max = Infinity): number {
+  const seconds = parseDuration(raw);
+  if (!Number.isInteger(seconds)) {
+    throw new Error(`'${raw}' is ${seconds} s: give whole seconds, e.g. ${Math.ceil(seconds)}s`);
+  }
+  if (seconds > max) throw new Error(`'${raw}' is above the ${formatDuration(max)} this allows`);
+  return seconds;
+}

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { formatDuration, parseDuration } from "./duration.ts";
+import { formatDuration, parseDuration, parseWholeSeconds } from "./duration.ts";
 
 Deno.test("parseDuration reads wrk/oha/k6 durations and bare seconds", () => {
   const cases: [string | number, number][] = [
@@ -34,5 +34,40 @@ Deno.test("formatDuration writes seconds back as a duration parseDuration reads"
   for (const [seconds, text] of [[0.5, "500ms"], [2, "2s"], [60, "1m"], [90, "1m30s"]] as const) {
     assert.equal(formatDuration(seconds), text);
     assert.equal(parseDuration(text), seconds);
+  }
+});
+
+Deno.test("parseWholeSeconds takes wrk's whole seconds and says how to round the rest", () => {
+  assert.equal(parseWholeSeconds("10s"), 10);
+  assert.equal(parseWholeSeconds("1m"), 60);
+  assert.equal(parseWholeSeconds("5"), 5);
+  assert.throws(
+    () => parseWholeSeconds("500ms"),
+    /'500ms' is 0\.5 s: give whole seconds, e.g\. 1s/,
+  );
+  assert.throws(() => parseWholeSeconds("1.5s"), /give whole seconds, e\.g\. 2s/);
+  assert.throws(() => parseWholeSeconds("11m", 600), /'11m' is above the 10m this allows/);
+});
+
+Deno.test("the bench scripts take durations too, and refuse half seconds before measuring", async () => {
+  for (const script of ["servers", "balancer", "generators"]) {
+    const output = await new Deno.Command(Deno.execPath(), {
+      args: [
+        "run",
+        "-A",
+        new URL(`../bench/${script}.ts`, import.meta.url).pathname,
+        "--duration",
+        "500ms",
+      ],
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    const stderr = new TextDecoder().decode(output.stderr);
+    assert.equal(output.code, 2, `${script}: ${stderr}`);
+    assert.match(
+      stderr,
+      new RegExp(`^bench:${script}: --duration: '500ms' is 0\\.5 s: give whole seconds`),
+    );
+    assert.equal(new TextDecoder().decode(output.stdout), "");
   }
 });
