@@ -12,7 +12,7 @@
  * @module
  */
 
-import { join, resolve } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
 /** Environment variable naming the results root. */
@@ -69,6 +69,44 @@ function mainModule(): string {
 /** Environment variable naming the temporary output folder of a test process. */
 export const TEST_OUTPUT_ENV = "LAB_TEST_OUTPUT_DIR";
 
+/** Name start of a test process's output folder, followed by its process id and a dash. */
+export const TEST_OUTPUT_PREFIX = "concurrency-lab-test-output-";
+
+function isRunning(pid: number): boolean {
+  try {
+    Deno.statSync(`/proc/${pid}`);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Removes the output folders of earlier test processes that have ended (beside `current`), so
+ * test runs do not pile up in the temporary folder. Only where `/proc` tells which processes
+ * run; a folder whose process still runs is left alone.
+ */
+export function removeStaleTestOutput(current: string): string[] {
+  const parent = dirname(current);
+  const removed: string[] = [];
+  try {
+    Deno.statSync("/proc/self");
+  } catch {
+    return removed;
+  }
+  for (const entry of Deno.readDirSync(parent)) {
+    const pid = Number(entry.name.slice(TEST_OUTPUT_PREFIX.length).split("-")[0]);
+    if (!entry.isDirectory || !entry.name.startsWith(TEST_OUTPUT_PREFIX)) continue;
+    const path = join(parent, entry.name);
+    if (path === current || !Number.isInteger(pid) || pid <= 0 || isRunning(pid)) continue;
+    try {
+      Deno.removeSync(path, { recursive: true });
+      removed.push(path);
+    } catch { /* another process removed it, or it is not ours */ }
+  }
+  return removed;
+}
+
 /**
  * In a test process, points {@link RESULTS_DIR_ENV} and {@link REPORTS_DIR_ENV} into the
  * process's temporary output folder (made by the first test module that asks, then shared).
@@ -78,8 +116,9 @@ export function isolateTestOutput(): string | null {
   if (!isTestModule(mainModule())) return null;
   let dir = readEnv(TEST_OUTPUT_ENV);
   if (!dir) {
-    dir = Deno.makeTempDirSync({ prefix: "concurrency-lab-test-output-" });
+    dir = Deno.makeTempDirSync({ prefix: `${TEST_OUTPUT_PREFIX}${Deno.pid}-` });
     Deno.env.set(TEST_OUTPUT_ENV, dir);
+    removeStaleTestOutput(dir);
   }
   Deno.env.set(RESULTS_DIR_ENV, join(dir, "results"));
   Deno.env.set(REPORTS_DIR_ENV, join(dir, "reports"));

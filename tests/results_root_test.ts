@@ -14,11 +14,13 @@ import {
   DEFAULT_REPORTS_ROOT,
   DEFAULT_RESULTS_ROOT,
   isTestModule,
+  removeStaleTestOutput,
   REPORTS_DIR_ENV,
   reportsRoot,
   RESULTS_DIR_ENV,
   resultsRoot,
   TEST_OUTPUT_ENV,
+  TEST_OUTPUT_PREFIX,
 } from "../lib/results_root.ts";
 import { runCommand } from "../lib/system_tools.ts";
 
@@ -103,5 +105,25 @@ Deno.test("a notebook run by a test writes its experiments under the test's resu
   } finally {
     await Deno.remove(dir, { recursive: true });
     await Deno.remove(join(resultsRoot(), name), { recursive: true }).catch(() => {});
+  }
+});
+
+Deno.test("an ended test process's output folder is removed, a running one's is kept", async () => {
+  const tmp = await Deno.makeTempDir({ prefix: "lab-stale-" });
+  try {
+    const ended = new Deno.Command("true").spawn();
+    const endedPid = (await ended.status, ended.pid);
+    const stale = join(tmp, `${TEST_OUTPUT_PREFIX}${endedPid}-abc`);
+    const running = join(tmp, `${TEST_OUTPUT_PREFIX}${Deno.pid}-def`);
+    const current = join(tmp, `${TEST_OUTPUT_PREFIX}${Deno.pid}-ghi`);
+    const other = join(tmp, "someone-elses-folder");
+    for (const dir of [stale, running, current, other]) {
+      Deno.mkdirSync(join(dir, "results"), { recursive: true });
+    }
+    assert.deepEqual(removeStaleTestOutput(current), [stale]);
+    const left = [...Deno.readDirSync(tmp)].map((e) => join(tmp, e.name)).sort();
+    assert.deepEqual(left, [running, current, other].sort());
+  } finally {
+    await Deno.remove(tmp, { recursive: true });
   }
 });
