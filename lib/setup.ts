@@ -42,6 +42,8 @@ export interface Component {
    * notebook`). The set-up test checks every program the project runs against these lists.
    */
   programs: string[];
+  /** The Python modules it installs for `/usr/bin/python3` (`jupyter_client`), if any. */
+  pythonModules?: string[];
   /** Version or path when present, else null. */
   probe(): Promise<string | null>;
   /** What to do when it cannot be installed here. */
@@ -98,6 +100,7 @@ const jupyter: Component = {
   required: true,
   aptPackages: ["jupyter-nbconvert", "jupyter-client"],
   programs: ["jupyter", "jupyter-nbconvert", "jupyter-kernelspec", "python3"],
+  pythonModules: ["jupyter_client", "nbconvert", "nbformat"],
   pip: ["nbconvert", "jupyter-client"],
   installNote: "Jupyter (jupyter-nbconvert, jupyter-client, about 40 s)",
   fix: "install Jupyter: `sudo apt-get install jupyter-nbconvert jupyter-client` " +
@@ -212,6 +215,7 @@ const locust: Component = {
   required: false,
   aptPackages: ["python3-locust"],
   programs: ["locust"],
+  pythonModules: ["locust", "gevent"],
   installNote: "Locust (python3-locust, about 30 s)",
   fix: "distributed load generation: `sudo apt-get install python3-locust` or " +
     "`python3 -m pip install --user locust`",

@@ -29,6 +29,37 @@ const SPAWN_PATTERNS: readonly RegExp[] = [
 /** `runCommand(jupyter, ["notebook", ...])` runs the program `jupyter-notebook`. */
 const JUPYTER_SUBCOMMAND = /\(\s*jupyter\s*,\s*\[\s*"([\w-]+)"/g;
 
+/** Python's own modules the project's Python snippets import. */
+const PYTHON_STDLIB = new Set([
+  ...["base64", "csv", "json", "os", "signal", "socket", "sys", "time", "xml", "pathlib"],
+  ...["subprocess", "threading", "re", "math", "random", "collections", "typing"],
+]);
+
+/** `from X import` and a bare `import X, Y` line: only Python writes imports so. */
+const PYTHON_IMPORTS = [
+  /^\s*from ([A-Za-z_]\w*)[\w.]* import /gm,
+  /^\s*import ([A-Za-z_]\w*(?:\s*,\s*[A-Za-z_]\w*)*)\s*$/gm,
+];
+
+/** Every Python module outside the standard library the project's Python snippets import. */
+function pythonModules(): Map<string, string> {
+  const found = new Map<string, string>();
+  const files = ["lib", "servers", "tests", "bench"].flatMap((dir) => sourceFiles(repoPath(dir)));
+  for (const file of files) {
+    const text = Deno.readTextFileSync(file);
+    for (const pattern of PYTHON_IMPORTS) {
+      for (const match of text.matchAll(pattern)) {
+        for (const module of match[1]!.split(",").map((m) => m.trim())) {
+          if (!PYTHON_STDLIB.has(module) && !found.has(module)) {
+            found.set(module, relative(repoPath(), file));
+          }
+        }
+      }
+    }
+  }
+  return found;
+}
+
 function sourceFiles(dir: string): string[] {
   const files: string[] = [];
   for (const entry of Deno.readDirSync(dir)) {
@@ -90,6 +121,17 @@ Deno.test("every program the code and the tests start is installed by setup --fo
     [],
     "add a component for these to lib/setup.ts (its apt package and `programs`)",
   );
+});
+
+Deno.test("every Python module the code and the tests import is installed by setup --for-tests", () => {
+  const imported = pythonModules();
+  for (const known of ["jupyter_client", "locust", "gevent"]) {
+    assert.ok(imported.has(known), `the scan missed ${known}: fix PYTHON_IMPORTS`);
+  }
+  const installed = new Set(componentsFor("tests").flatMap((c) => c.pythonModules ?? []));
+  const uncovered = [...imported].filter(([module]) => !installed.has(module))
+    .map(([module, file]) => `${module} (imported in ${file})`);
+  assert.deepEqual(uncovered, [], "add these to a component's pythonModules in lib/setup.ts");
 });
 
 Deno.test("each component setup cannot install says how to get it", () => {
