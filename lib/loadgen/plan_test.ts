@@ -7,6 +7,7 @@ import { createLocustGenerator } from "./locust.ts";
 import { createOhaGenerator } from "./oha.ts";
 import { planGenerators, type SectionNeeds } from "./plan.ts";
 import { createWrkGenerator } from "./wrk.ts";
+import { runCommand } from "../system_tools.ts";
 
 /** The real adapters, with ab, wrk and oha pointed at programs that are not there. */
 const AUTOCANNON_ONLY = {
@@ -104,4 +105,52 @@ Deno.test({
       await Deno.remove(dir, { recursive: true });
     }
   },
+});
+
+Deno.test("LAB_GENERATORS=autocannon: the zero-install path on this machine, sections named, bench refused", async () => {
+  const env = { LAB_GENERATORS: "autocannon" };
+  const plan = new URL("./plan.ts", import.meta.url).href;
+  const mod = new URL("./mod.ts", import.meta.url).href;
+  const script = `
+    import { planGenerators } from "${plan}";
+    import { listGenerators } from "${mod}";
+    const installed = (await listGenerators()).filter((g) => g.installed).map((g) => g.name);
+    const p = await planGenerators(${
+    JSON.stringify(SECTIONS.slice(0, 3))
+  }, { prefer: ["ab", "oha", "autocannon"] });
+    console.log(JSON.stringify({ installed, generator: p.generator, summary: p.summary() }));`;
+  const listed = await runCommand(Deno.execPath(), ["eval", script], { env });
+  assert.equal(listed.code, 0, listed.stderr);
+  const seen = JSON.parse(listed.stdout);
+  assert.deepEqual(seen.installed, ["autocannon"]);
+  assert.equal(seen.generator, "autocannon");
+  assert.match(seen.summary, /"3\. The 2020 experiment, reproduced" \(needs oha or ab\)/);
+
+  const dir = await Deno.makeTempDir({ prefix: "lab-plan-env-" });
+  try {
+    const cli = new URL("../cli.ts", import.meta.url).pathname;
+    const out = join(dir, "never");
+    const bench = await runCommand(Deno.execPath(), [
+      "run",
+      "-A",
+      cli,
+      ...["--targets", "async", "--concurrency", "1", "--requests", "10", "--out", out],
+    ], { env });
+    assert.equal(bench.code, 1, bench.stderr);
+    assert.equal(bench.stderr.trimEnd().split("\n").length, 1, bench.stderr);
+    assert.match(bench.stderr, /no load generator can run this spec; .*ab: not installed/);
+    assert.match(
+      bench.stderr,
+      /autocannon: autocannon always keeps connections alive.*--keep-alive/,
+    );
+    assert.equal(bench.stdout, "");
+    assert.deepEqual([...Deno.readDirSync(dir)], [], "no results folder: nothing started");
+    const bad = await runCommand(Deno.execPath(), ["run", "-A", cli, "--out", out], {
+      env: { LAB_GENERATORS: "jmeter" },
+    });
+    assert.equal(bad.code, 2, bad.stderr);
+    assert.match(bad.stderr, /LAB_GENERATORS: unknown load generator 'jmeter': use one of oha/);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });
