@@ -110,7 +110,8 @@ function checkForGenerator(spec: ResolvedSpec, generator: GeneratorName): void {
     }
     if (!Number.isInteger(spec.durationS)) {
       throw new RunSpecError(
-        `wrk takes whole seconds, got durationS ${spec.durationS}: round it (at least 1)`,
+        `wrk takes whole seconds, got ${spec.durationS} s: round it, e.g. ` +
+          `${Math.max(1, Math.round(spec.durationS))}s (bench: --duration)`,
       );
     }
   }
