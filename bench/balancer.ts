@@ -2,7 +2,7 @@
  * Benchmark: requests per second through our balancer vs through nginx, both round robin over
  * the same four async backends, measured with the same wrk run shape, alternating in rounds.
  *
- * `deno task bench:balancer [--rounds 3] [--duration 5] [--connections 50] [--path /]
+ * `deno task bench:balancer [--rounds 3] [--duration 5s] [--connections 50] [--path /]
  * [--mode http|tcp] [--engine raw|serve] [--workers N] [--pin split|none]`
  *
  * Besides req/s it prints each proxy's CPU time per request (user + system time of its processes
@@ -17,6 +17,7 @@
 
 import { parseArgs } from "node:util";
 import { hasTaskset, launchScript, stopAll, type Target } from "../lib/launch.ts";
+import { parseWholeSeconds } from "../lib/duration.ts";
 
 const NGINX = "/usr/sbin/nginx";
 const BACKENDS = 4;
@@ -57,13 +58,19 @@ const { values } = (() => {
 })();
 if (values.help) {
   console.log(
-    "Usage: deno task bench:balancer [--rounds N] [--duration S] [--connections C] [--path P]\n" +
+    "Usage: deno task bench:balancer [--rounds N] [--duration 5s] [--connections C] [--path P]\n" +
       "       [--mode http|tcp] [--engine raw|serve] [--workers N] [--pin split|none]",
   );
   Deno.exit(0);
 }
 const rounds = wholeNumber("rounds", values.rounds, 1, 50);
-const durationS = wholeNumber("duration", values.duration, 1, 600);
+const durationS = (() => {
+  try {
+    return parseWholeSeconds(values.duration ?? "5", 600);
+  } catch (error) {
+    fail(`--duration: ${(error as Error).message}`);
+  }
+})();
 const connections = wholeNumber("connections", values.connections, 1, 10_000);
 const mode = values.mode;
 const workers = wholeNumber("workers", values.workers, 1, 16);

@@ -9,7 +9,7 @@
  * `sh` wrapper of `lib/loadgen/process_cpu.ts`); the server runs inside this process, so its CPU
  * time is this process's own user + system time (`lib/cpu_time.ts`). Linux only.
  *
- * Usage: `deno task bench:generators [--duration 5] [--requests 50000] [--concurrency 50]`
+ * Usage: `deno task bench:generators [--duration 5s] [--requests 50000] [--concurrency 50]`
  *
  * @module
  */
@@ -19,6 +19,7 @@ import { startAsync } from "../servers/async.ts";
 import { getGenerator, listGenerators } from "../lib/loadgen/mod.ts";
 import type { GeneratorName, RunResult, RunSpec } from "../lib/loadgen/types.ts";
 import { cpuTicksPerSecond, cpuTimes } from "../lib/cpu_time.ts";
+import { parseWholeSeconds } from "../lib/duration.ts";
 
 interface Row {
   generator: string;
@@ -35,11 +36,17 @@ const { values } = parseArgs({
     concurrency: { type: "string", default: "50" },
   },
 });
-const durationS = Number(values.duration);
+let durationS = 0;
+try {
+  durationS = parseWholeSeconds(values.duration);
+} catch (error) {
+  console.error(`bench:generators: --duration: ${(error as Error).message}`);
+  Deno.exit(2);
+}
 const requests = Number(values.requests);
 const concurrency = Number(values.concurrency);
-if (![durationS, requests, concurrency].every((n) => Number.isInteger(n) && n > 0)) {
-  console.error("--duration, --requests and --concurrency must be whole numbers above 0");
+if (![requests, concurrency].every((n) => Number.isInteger(n) && n > 0)) {
+  console.error("--requests and --concurrency must be whole numbers above 0");
   Deno.exit(2);
 }
 

@@ -2,7 +2,7 @@
  * Benchmark: requests per second of each server model on `GET /`, next to a bare `Deno.serve`
  * hello world started the same way (a child process launched by `lib/launch.ts`).
  *
- * `deno task bench:servers [--duration 5] [--connections 50] [--rounds 3] [--path /]`
+ * `deno task bench:servers [--duration 5s] [--connections 50] [--rounds 3] [--path /]`
  *
  * Every server runs pinned to CPU 0 and wrk to CPU 1 when `taskset` exists, so the load
  * generator does not compete with the server. Each server gets a 1 s warm-up run first. Rounds
@@ -16,6 +16,7 @@ import { parseArgs } from "node:util";
 import { fileURLToPath } from "node:url";
 import { hasTaskset, launchScript, stopAll, type Target } from "../lib/launch.ts";
 import { MODEL_NAMES, MODELS } from "../servers/models.ts";
+import { parseWholeSeconds } from "../lib/duration.ts";
 
 const HELLO = fileURLToPath(new URL("./hello_server.ts", import.meta.url));
 const WRK = ["/usr/bin/wrk", "/usr/local/bin/wrk"];
@@ -104,13 +105,19 @@ const { values } = (() => {
 })();
 if (values.help) {
   console.log(
-    "Usage: deno task bench:servers [--duration S] [--connections C] [--rounds N] [--path P]\n\n" +
+    "Usage: deno task bench:servers [--duration 5s] [--connections C] [--rounds N] [--path P]\n\n" +
       "Runs wrk -t1 -cC -dSs against a bare Deno.serve hello world and each server model,\n" +
       "in alternating rounds, and prints req/s and the ratio to the bare server.",
   );
   Deno.exit(0);
 }
-const durationS = wholeNumber("duration", values.duration, 1, 600);
+const durationS = (() => {
+  try {
+    return parseWholeSeconds(values.duration ?? "5", 600);
+  } catch (error) {
+    fail(`--duration: ${(error as Error).message}`);
+  }
+})();
 const connections = wholeNumber("connections", values.connections, 1, 10_000);
 const rounds = wholeNumber("rounds", values.rounds, 1, 20);
 const path = values.path ?? "/";

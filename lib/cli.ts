@@ -7,8 +7,10 @@
  *   --requests 1000 --repeats 3 --generator ab --out data/results/my-run
  * ```
  *
- * A bad flag or value prints one line and exits with status 2; a failure while running (a target
- * that does not start, a missing generator) prints one line and exits with status 1; Ctrl-C stops
+ * A bad flag or value, or a generator that cannot run what is asked (autocannon without
+ * `--keep-alive`), prints one line with the fix and exits with status 2 before any server
+ * starts; a missing generator or a failure while running (a target that does not start) prints
+ * one line and exits with status 1; Ctrl-C stops
  * the servers, keeps every finished run in the results folder and exits with status 130.
  *
  * @module
@@ -19,13 +21,14 @@ import { parseArgs } from "node:util";
 import { MODEL_NAMES } from "../servers/models.ts";
 import { describeEnvironment } from "./environment.ts";
 import {
+  checkGenerator,
   DEFAULT_CONCURRENCY,
   DEFAULT_REPEATS,
   DEFAULT_REQUESTS,
   defineExperiment,
   type ExperimentConfig,
   type ExperimentResult,
-  RESULTS_ROOT,
+  loadExperiment,
   runExperiment,
   type TargetSpec,
 } from "./experiment.ts";
@@ -33,6 +36,10 @@ import { GENERATOR_NAMES, OPT_IN_GENERATOR_NAMES } from "./loadgen/detect.ts";
 import { isPrivateIPv4 } from "./loadgen/target_hosts.ts";
 import type { GeneratorName } from "./loadgen/types.ts";
 import { terminalRenderer } from "./progress.ts";
+import { parseDuration } from "./duration.ts";
+import { RunSpecError } from "./loadgen/spec_error.ts";
+import { resultsRoot } from "./results_root.ts";
+import { archivedRuns, RUNS_FILE } from "./results_store.ts";
 import { writeReports } from "./cli_report.ts";
 
 /** Every generator `--generator` accepts: the preferred ones, then those chosen only by name. */
@@ -60,23 +67,28 @@ What to measure
   --path PATH         request path and query, e.g. / or /io?ms=20 or /cpu?ms=5 (default /)
   --concurrency LIST  concurrency levels, comma-separated (default ${DEFAULT_CONCURRENCY.join(",")})
   --requests N        requests per run (default ${DEFAULT_REQUESTS})
-  --duration S        seconds per run instead of a request count
+  --duration TIME     time per run instead of a request count: 10s, 500ms, 1m (a number is
+                      seconds); wrk takes whole seconds
   --repeats N         measured runs per target and level (default ${DEFAULT_REPEATS})
   --warmup            one uncounted warm-up run per target first (the default)
   --no-warmup         skip the warm-up run
   --keep-alive        reuse connections (HTTP keep-alive; default off, like ab and the reports)
-  --timeout S         per-request timeout of the load generator in seconds
-  --run-timeout S     kill a run that takes longer than this, and go on (default: generous)
+  --timeout TIME      per-request timeout of the load generator: 5s, 500ms (a number is seconds)
+  --run-timeout TIME  kill a run that takes longer than this, and go on (default: generous)
   --generator NAME    load generator: ${GENERATORS.join(", ")}
                       (default: the best installed; ${OPT_IN} only when named)
 
 Output
   --name NAME         experiment name (default: the --out folder's name, or "bench")
-  --out DIR           results folder (default data/results/<name>)
+  --out DIR           results folder (default data/results/<name>, or $LAB_RESULTS_DIR/<name>);
+                      a run kept there before moves whole to its archive/<time>/ folder
   --quiet             no progress line
+  --report DIR        run nothing: print the report of a results folder, e.g. an earlier run
+                      kept in data/results/<name>/archive/<time>/
   -h, --help          show this text
 
-Exit status: 0 done, 1 a run-time failure, 2 a bad flag, 130 interrupted (finished runs kept).`;
+Exit status: 0 done, 1 a run-time failure, 2 a bad flag or a generator that cannot do what is
+asked (nothing started), 130 interrupted (finished runs kept).`;
 
 /** A bad command line; the message is one line naming the flag and the fix. */
 export class UsageError extends Error {
@@ -91,6 +103,8 @@ export interface CliOptions {
   quiet: boolean;
   /** The experiment to run. */
   config: ExperimentConfig;
+  /** A results folder to report on instead of running, or null. */
+  report: string | null;
 }
 
 function usage(message: string): never {
@@ -104,12 +118,12 @@ function wholeNumber(flag: string, raw: string, min: number): number {
   return Number(raw);
 }
 
-function positive(flag: string, raw: string): number {
-  const value = Number(raw);
-  if (raw.trim() === "" || !Number.isFinite(value) || value <= 0) {
-    usage(`--${flag} must be a positive number of seconds, got '${raw}'`);
+function duration(flag: string, raw: string): number {
+  try {
+    return parseDuration(raw);
+  } catch (error) {
+    usage(`--${flag}: ${(error as Error).message}`);
   }
-  return value;
 }
 
 function list(flag: string, raw: string): string[] {
@@ -146,6 +160,7 @@ export function parseCli(args: string[]): CliOptions {
         name: { type: "string" },
         out: { type: "string" },
         quiet: { type: "boolean" },
+        report: { type: "string" },
         help: { type: "boolean", short: "h" },
       },
     });
@@ -153,6 +168,14 @@ export function parseCli(args: string[]): CliOptions {
     usage((error instanceof Error ? error.message : String(error)).split("\n")[0]!);
   }
   const v = parsed.values;
+  if (v.report !== undefined) {
+    const others = Object.keys(v).filter((key) => !["report", "quiet", "help"].includes(key));
+    if (others.length > 0) {
+      usage(`--report reads a results folder and runs nothing: drop --${others[0]}`);
+    }
+    const config: ExperimentConfig = { name: "report", targets: ["async"] };
+    return { help: v.help ?? false, quiet: true, config, report: resolve(v.report) };
+  }
   const targets: TargetSpec[] = [];
   if (v.targets !== undefined) {
     for (const name of list("targets", v.targets)) {
@@ -200,17 +223,17 @@ export function parseCli(args: string[]): CliOptions {
       ? undefined
       : list("concurrency", v.concurrency).map((item) => wholeNumber("concurrency", item, 1)),
     requests: v.requests === undefined ? undefined : wholeNumber("requests", v.requests, 1),
-    durationS: v.duration === undefined ? undefined : positive("duration", v.duration),
+    durationS: v.duration === undefined ? undefined : duration("duration", v.duration),
     repeats: v.repeats === undefined ? undefined : wholeNumber("repeats", v.repeats, 1),
     warmup: v.warmup,
     keepAlive: v["keep-alive"],
-    timeoutS: v.timeout === undefined ? undefined : positive("timeout", v.timeout),
+    timeoutS: v.timeout === undefined ? undefined : duration("timeout", v.timeout),
     runTimeoutS: v["run-timeout"] === undefined
       ? undefined
-      : positive("run-timeout", v["run-timeout"]),
+      : duration("run-timeout", v["run-timeout"]),
     generator: v.generator as GeneratorName | undefined,
     allowHosts,
-    outDir: v.out === undefined ? join(RESULTS_ROOT, name) : resolve(v.out),
+    outDir: v.out === undefined ? join(resultsRoot(), name) : resolve(v.out),
     pin: v.pin,
     size: v.size === undefined ? undefined : wholeNumber("size", v.size, 1),
   };
@@ -219,7 +242,7 @@ export function parseCli(args: string[]): CliOptions {
   } catch (error) {
     usage(error instanceof Error ? error.message : String(error));
   }
-  return { help: v.help ?? false, quiet: v.quiet ?? false, config };
+  return { help: v.help ?? false, quiet: v.quiet ?? false, config, report: null };
 }
 
 /** Runs the command line; returns the exit status. */
@@ -235,6 +258,14 @@ export async function main(args: string[]): Promise<number> {
   if (options.help) {
     console.log(USAGE);
     return 0;
+  }
+  if (options.report !== null) return report(options.report);
+  try {
+    // Refused before any server starts: a generator that is missing or cannot run these runs.
+    await checkGenerator(options.config);
+  } catch (error) {
+    console.error(`bench: ${(error instanceof Error ? error.message : String(error))}`);
+    return error instanceof RunSpecError ? 2 : 1;
   }
   const outDir = options.config.outDir!;
   let finished = 0;
@@ -264,9 +295,32 @@ export async function main(args: string[]): Promise<number> {
     Deno.removeSignalListener("SIGINT", onInterrupt);
     Deno.removeSignalListener("SIGTERM", onInterrupt);
   }
+  if (result.archived) console.log(`The earlier run in this folder is kept in ${result.archived}`);
   if (result.environment) console.log(`Environment: ${describeEnvironment(result.environment)}`);
   await writeReports(result, (line) => console.log(line));
   return result.records.length === 0 ? 1 : 0;
+}
+
+/** `--report DIR`: the report of a results folder that is already there. */
+async function report(dir: string): Promise<number> {
+  let result: ExperimentResult;
+  try {
+    result = loadExperiment(dir);
+  } catch (error) {
+    console.error(`bench: ${(error instanceof Error ? error.message : String(error))}`);
+    return 1;
+  }
+  if (result.records.length === 0) {
+    console.error(`bench: ${dir} holds no runs: pass a folder with a ${RUNS_FILE}`);
+    return 1;
+  }
+  if (result.environment) console.log(`Environment: ${describeEnvironment(result.environment)}`);
+  await writeReports(result, (line) => console.log(line));
+  const archived = archivedRuns(dir);
+  if (archived.length > 0) {
+    console.log(`\nEarlier runs kept here (pass one to --report): ${archived.join(", ")}`);
+  }
+  return 0;
 }
 
 if (import.meta.main) {

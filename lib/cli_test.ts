@@ -44,6 +44,7 @@ Deno.test("--help documents every flag", async () => {
       "--name",
       "--out",
       "--quiet",
+      "--report",
       "--help",
     ]
   ) {
@@ -63,6 +64,10 @@ Deno.test("a bad flag or value is one line on stderr and exit status 2", async (
       [["--requests", "10", "--concurrency", "50"], /at least the highest concurrency/],
       [["--url", "far=http://10.200.9.2:45000"], /not loopback.*--allow-host 10\.200\.9\.2/],
       [["--allow-host", "8.8.8.8"], /--allow-host '8\.8\.8\.8' is not a private IPv4/],
+      [["--duration", "2x"], /--duration: '2x' is not a duration: write it like 2s, 500ms, 1m/],
+      [["--duration", "0s"], /--duration: duration '0s' must be above zero/],
+      [["--timeout", "soon"], /--timeout: 'soon' is not a duration/],
+      [["--report", "/tmp", "--targets", "async"], /--report .* runs nothing: drop --targets/],
     ] as const
   ) {
     const { code, stdout, stderr } = await bench(...args);
@@ -95,6 +100,11 @@ Deno.test("parseCli maps flags onto the experiment", () => {
   assertEquals([config.warmup, config.keepAlive, config.name], [false, true, "lab-x"]);
   assertEquals(config.outDir, "/tmp/lab-x");
   assertEquals(parseCli(["--warmup"]).config.warmup, true);
+  for (const [raw, seconds] of [["500ms", 0.5], ["2s", 2], ["1m", 60], ["1.5", 1.5]] as const) {
+    assertEquals(parseCli(["--duration", raw]).config.durationS, seconds, raw);
+    assertEquals(parseCli(["--timeout", raw]).config.timeoutS, seconds, raw);
+    assertEquals(parseCli(["--run-timeout", raw]).config.runTimeoutS, seconds, raw);
+  }
   assertEquals(parseCli([]).config.targets, ["async", "threads"]);
 });
 
@@ -150,6 +160,71 @@ Deno.test("a tiny real run prints the tables and writes CSV files and charts", a
       const svg = Deno.readTextFileSync(join(dir, file));
       assertMatch(svg, /<svg[^>]*xmlns="http:\/\/www\.w3\.org\/2000\/svg"/);
     }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("a generator that cannot do what is asked is refused before any server starts", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "lab-cli-" });
+  try {
+    for (
+      const [args, message] of [
+        [["--generator", "autocannon"], /autocannon always keeps connections alive.*--keep-alive/],
+        [["--generator", "wrk", "--requests", "100"], /wrk runs for a duration.*--duration 10s/],
+        [
+          ["--generator", "wrk", "--duration", "500ms"],
+          /wrk takes whole seconds, got 0\.5 s: .* 1s/,
+        ],
+        [["--generator", "ab", "--duration", "2s"], /ab runs a fixed number of requests/],
+      ] as const
+    ) {
+      const out = join(dir, "never");
+      const { code, stdout, stderr } = await bench(...args, "--out", out);
+      assertEquals(code, 2, `${args.join(" ")}: ${stderr}`);
+      assertEquals(stdout, "");
+      assertEquals(stderr.trimEnd().split("\n").length, 1, stderr);
+      assertMatch(stderr, message);
+      // nothing started, nothing written: no progress line, no results folder
+      assert(!stderr.includes("warm-up"), stderr);
+      assertEquals([...Deno.readDirSync(dir)].length, 0);
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("--duration 1s reaches wrk; a re-run archives the first run, and --report reads it", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "lab-cli-" });
+  const run = (duration: string) =>
+    bench(
+      ...["--targets", "async", "--concurrency", "2", "--repeats", "1", "--no-warmup"],
+      ...["--generator", "wrk", "--keep-alive", "--duration", duration, "--out", dir, "--quiet"],
+    );
+  try {
+    const first = await run("1s");
+    assertEquals(first.code, 0, first.stderr);
+    const firstRun = JSON.parse(lines(join(dir, "runs.ndjson"))[0]!);
+    assertEquals(firstRun.generator, "wrk");
+    assertEquals(JSON.parse(Deno.readTextFileSync(join(dir, "config.json"))).durationS, 1);
+    const second = await run("2s");
+    assertEquals(second.code, 0, second.stderr);
+    assertMatch(second.stdout, /The earlier run in this folder is kept in .*\/archive\//);
+    assertEquals(JSON.parse(Deno.readTextFileSync(join(dir, "config.json"))).durationS, 2);
+    const archive = join(dir, "archive", [...Deno.readDirSync(join(dir, "archive"))][0]!.name);
+    assertEquals(JSON.parse(Deno.readTextFileSync(join(archive, "config.json"))).durationS, 1);
+    assertEquals(JSON.parse(lines(join(archive, "runs.ndjson"))[0]!), firstRun);
+    const report = await bench("--report", archive);
+    assertEquals(report.code, 0, report.stderr);
+    assertMatch(report.stdout, /Environment: .*wrk/);
+    assertMatch(report.stdout, /Tabel Hasil \(results table\): async/);
+    assert(report.stdout.includes(String(Math.round(firstRun.completed))), report.stdout);
+    const current = await bench("--report", dir);
+    assertEquals(current.code, 0, current.stderr);
+    assert(current.stdout.includes(`Earlier runs kept here (pass one to --report): ${archive}`));
+    const empty = await bench("--report", join(dir, "nope"));
+    assertEquals(empty.code, 1);
+    assertMatch(empty.stderr, /does not exist/);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

@@ -28,7 +28,6 @@
  */
 
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import pl from "nodejs-polars";
 import { isModelName, MODEL_NAMES, MODELS } from "../servers/models.ts";
 import { collectEnvironment, type Environment, type EnvironmentTarget } from "./environment.ts";
@@ -39,11 +38,21 @@ import {
   type Target,
   watchInterrupts,
 } from "./launch.ts";
-import { runLoad } from "./loadgen/mod.ts";
+import { generatorFor, runLoad } from "./loadgen/mod.ts";
 import { checkAllowHosts, checkTargetHost, isRemoteTarget } from "./loadgen/target_hosts.ts";
 import type { GeneratorName, RunResult, RunSpec } from "./loadgen/types.ts";
 import { Progress, type ProgressRenderer } from "./progress.ts";
-import { appendRun, loadJson, loadRuns, runsFrame, saveJson } from "./results_store.ts";
+import { parseDuration } from "./duration.ts";
+import { resultsRoot } from "./results_root.ts";
+import {
+  appendRun,
+  archiveRun,
+  loadJson,
+  loadRuns,
+  RUNS_FILE,
+  runsFrame,
+  saveJson,
+} from "./results_store.ts";
 import { type RunRecord, toRunRecord } from "./run_record.ts";
 
 /** The course's concurrency levels. */
@@ -52,8 +61,6 @@ export const DEFAULT_CONCURRENCY: readonly number[] = [1, 5, 10, 15, 50, 100];
 export const DEFAULT_REQUESTS = 1000;
 /** Measured runs per cell of the matrix. */
 export const DEFAULT_REPEATS = 3;
-/** Where results folders go, relative to the lab's root. */
-export const RESULTS_ROOT = fileURLToPath(new URL("../data/results/", import.meta.url));
 /** File name of the environment record in a results folder. */
 export const ENVIRONMENT_FILE = "environment.json";
 /** File name of the experiment's configuration in a results folder. */
@@ -81,6 +88,8 @@ export interface ExperimentConfig {
   requests?: number;
   /** Seconds per run, instead of a request count. */
   durationS?: number;
+  /** Time per run as wrk and oha write it (`2s`, `500ms`, `1m`; a number is seconds): `durationS`. */
+  duration?: string | number;
   /** Measured runs per target and level. Defaults to {@link DEFAULT_REPEATS}. */
   repeats?: number;
   /** One uncounted run per target first. Defaults to true. */
@@ -95,7 +104,10 @@ export interface ExperimentConfig {
    * run spec. Defaults to none: loopback only.
    */
   allowHosts?: string[];
-  /** Results folder. Defaults to `data/results/<name>/`. */
+  /**
+   * Results folder. Defaults to `<results root>/<name>/`: `data/results/<name>/`, or under
+   * `$LAB_RESULTS_DIR` when set. A run kept there before is moved whole to `archive/<time>/`.
+   */
   outDir?: string;
   /** CPU list for `taskset -c` for launched servers (e.g. `"0"`), so the generator gets the rest. */
   pin?: string;
@@ -122,6 +134,7 @@ export interface ResolvedExperiment extends
       ExperimentConfig,
       | "requests"
       | "durationS"
+      | "duration"
       | "generator"
       | "pin"
       | "size"
@@ -191,6 +204,8 @@ export interface ExperimentResult {
   errors: RunError[];
   /** Where it ran. */
   environment: Environment | null;
+  /** Where the run this one replaced in `dir` was moved (`dir/archive/<time>/`), if any. */
+  archived?: string | null;
 }
 
 const NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
@@ -255,16 +270,25 @@ export function defineExperiment(config: ExperimentConfig): ResolvedExperiment {
   const concurrency = config.concurrency ?? [...DEFAULT_CONCURRENCY];
   if (concurrency.length === 0) fail("concurrency needs at least one level, e.g. [1, 10, 100]");
   for (const level of concurrency) checkWhole(level, "a concurrency level", 1, "concurrency");
-  if (config.requests !== undefined && config.durationS !== undefined) {
-    fail("give requests or durationS, not both: a run is either a count or a duration");
+  if (config.duration !== undefined && config.durationS !== undefined) {
+    fail("give duration or durationS, not both: they say the same thing");
+  }
+  let durationS = config.durationS;
+  if (config.duration !== undefined) {
+    try {
+      durationS = parseDuration(config.duration);
+    } catch (error) {
+      fail(`duration: ${(error as Error).message}`);
+    }
+  }
+  if (config.requests !== undefined && durationS !== undefined) {
+    fail("give requests or a duration, not both: a run is either a count or a duration");
   }
   checkWhole(config.requests, "requests", 1, "requests");
-  if (
-    config.durationS !== undefined && !(Number.isFinite(config.durationS) && config.durationS > 0)
-  ) {
-    fail(`durationS must be a positive number of seconds, got ${config.durationS}`);
+  if (durationS !== undefined && !(Number.isFinite(durationS) && durationS > 0)) {
+    fail(`durationS must be a positive number of seconds, got ${durationS}`);
   }
-  const requests = config.durationS === undefined ? config.requests ?? DEFAULT_REQUESTS : null;
+  const requests = durationS === undefined ? config.requests ?? DEFAULT_REQUESTS : null;
   const top = Math.max(...concurrency);
   if (requests !== null && requests < top) {
     fail(
@@ -289,13 +313,13 @@ export function defineExperiment(config: ExperimentConfig): ResolvedExperiment {
     path,
     concurrency,
     requests,
-    durationS: config.durationS ?? null,
+    durationS: durationS ?? null,
     repeats: config.repeats ?? DEFAULT_REPEATS,
     warmup: config.warmup ?? true,
     keepAlive: config.keepAlive ?? false,
     generator: config.generator ?? null,
     allowHosts: [...allowHosts],
-    outDir: config.outDir ?? join(RESULTS_ROOT, config.name),
+    outDir: config.outDir ?? join(resultsRoot(), config.name),
     pin: config.pin ?? null,
     size: config.size ?? null,
     timeoutS: config.timeoutS ?? null,
@@ -393,21 +417,21 @@ function oneLine(error: unknown): string {
   return text.split("\n").map((line) => line.trim()).filter((line) => line).join(" | ");
 }
 
-/** Moves an earlier run's files aside so the new runs file holds this run only. */
-function archivePrevious(dir: string): void {
-  const stamp = new Date().toISOString().replace(/[:.]/g, "-");
-  for (const file of ["runs.ndjson", ERRORS_FILE]) {
-    try {
-      if (Deno.statSync(join(dir, file)).size > 0) {
-        Deno.renameSync(
-          join(dir, file),
-          join(dir, `${file.replace(".ndjson", "")}.${stamp}.ndjson`),
-        );
-      }
-    } catch (error) {
-      if (!(error instanceof Deno.errors.NotFound)) throw error;
-    }
-  }
+/**
+ * The load generator `config` will run with, checked before anything starts: the one it names
+ * must be installed and able to run every level (autocannon needs keep-alive, wrk a duration,
+ * ab a request count), else the best installed one that can. Throws a one-line `RunSpecError`
+ * or `LoadGenError` that names the fix.
+ */
+export async function checkGenerator(
+  config: ExperimentConfig | ResolvedExperiment,
+): Promise<GeneratorName> {
+  const experiment = defineExperiment(config as ExperimentConfig);
+  // Targets are not started yet: every run is checked against a loopback stand-in address.
+  const standIn = { url: "http://127.0.0.1:1" } as Target;
+  const specs = experiment.concurrency.map((level) => specFor(experiment, standIn, level));
+  const generator = await generatorFor(specs, { generator: experiment.generator ?? undefined });
+  return generator.name;
 }
 
 /** Adds the `serverServed` column to a runs frame, from the records in the same order. */
@@ -425,9 +449,12 @@ export async function runExperiment(
   config: ExperimentConfig | ResolvedExperiment,
 ): Promise<ExperimentResult> {
   const experiment = defineExperiment(config as ExperimentConfig);
+  // Refused before anything starts (no server, no archived run): a generator that is missing
+  // or cannot run these runs (autocannon without keep-alive, wrk with a request count).
+  const generatorName = await checkGenerator(config);
   const dir = experiment.outDir;
   Deno.mkdirSync(dir, { recursive: true });
-  archivePrevious(dir);
+  const archived = archiveRun(dir);
   saveJson(dir, CONFIG_FILE, savedConfig(experiment));
   let environment = await collectEnvironment({ generator: experiment.generator ?? undefined });
   saveJson(dir, ENVIRONMENT_FILE, environment);
@@ -444,7 +471,7 @@ export async function runExperiment(
   const interrupted = () =>
     new InterruptedError(
       `experiment ${experiment.name} interrupted (SIGINT): its servers are stopped and ` +
-        `${records.length} finished run(s) are kept in ${join(dir, "runs.ndjson")}`,
+        `${records.length} finished run(s) are kept in ${join(dir, RUNS_FILE)}`,
     );
   const checkInterrupted = () => {
     if (interrupts.signal.aborted) throw interrupted();
@@ -463,7 +490,7 @@ export async function runExperiment(
 
   const runOne = async (target: Target, concurrency: number): Promise<RunResult> => {
     const result = await unlessInterrupted(runLoad(specFor(experiment, target, concurrency), {
-      generator: experiment.generator ?? undefined,
+      generator: generatorName,
       runTimeoutS: experiment.runTimeoutS ?? undefined,
       quiet: true,
     }));
@@ -557,7 +584,15 @@ export async function runExperiment(
       await progress.drawn();
     } catch { /* the renderer failed already; the runs are on disk */ }
   }
-  return { name: experiment.name, dir, frame: framed(records), records, errors, environment };
+  return {
+    name: experiment.name,
+    dir,
+    frame: framed(records),
+    records,
+    errors,
+    environment,
+    archived,
+  };
 }
 
 /** A started target as the environment record keeps it. */

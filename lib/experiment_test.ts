@@ -12,13 +12,16 @@ import {
   DEFAULT_CONCURRENCY,
   defineExperiment,
   ERRORS_FILE,
+  type ExperimentConfig,
   loadExperiment,
   runExperiment,
 } from "./experiment.ts";
 import { liveTargets, type Target } from "./launch.ts";
 import type { ProgressState } from "./progress.ts";
+import { which } from "./system_tools.ts";
 import { REPORT_COLUMNS, reportTable } from "./results.ts";
-import { RUNS_FILE } from "./results_store.ts";
+import { DEFAULT_RESULTS_ROOT, resultsRoot } from "./results_root.ts";
+import { ARCHIVE_DIR, archivedRuns, RUNS_FILE } from "./results_store.ts";
 
 function lines(path: string): string[] {
   try {
@@ -56,13 +59,18 @@ Deno.test("defineExperiment fills the course's defaults", () => {
   assertEquals([experiment.requests, experiment.durationS], [1000, null]);
   assertEquals([experiment.repeats, experiment.warmup, experiment.keepAlive], [3, true, false]);
   assertEquals(experiment.path, "/");
-  assertMatch(experiment.outDir, /data\/results\/x$/);
+  // Under deno test the results root is a temporary folder, never the checkout's data/results/.
+  assertEquals(experiment.outDir, join(resultsRoot(), "x"));
+  assert(!experiment.outDir.startsWith(DEFAULT_RESULTS_ROOT), experiment.outDir);
   assertEquals(experiment.allowHosts, []);
   const far = { name: "far", url: "http://10.9.9.9:80" };
   const remote = defineExperiment({ name: "x", targets: [far], allowHosts: ["10.9.9.9"] });
   assertEquals([remote.targets, remote.allowHosts], [[far], ["10.9.9.9"]]);
   const timed = defineExperiment({ name: "x", targets: ["async"], durationS: 2 });
   assertEquals([timed.requests, timed.durationS], [null, 2]);
+  for (const [duration, seconds] of [["500ms", 0.5], ["2s", 2], ["1m", 60], [3, 3]] as const) {
+    assertEquals(defineExperiment({ name: "x", targets: ["async"], duration }).durationS, seconds);
+  }
 });
 
 Deno.test("defineExperiment refuses bad values with one line naming the fix", () => {
@@ -75,6 +83,9 @@ Deno.test("defineExperiment refuses bad values with one line naming the fix", ()
     [{ name: "x", targets: ["async"], concurrency: [0] }, /concurrency level must be .* >= 1/],
     [{ name: "x", targets: ["async"], requests: 10, concurrency: [50] }, /at least the highest/],
     [{ name: "x", targets: ["async"], requests: 10, durationS: 1 }, /not both/],
+    [{ name: "x", targets: ["async"], requests: 10, duration: "1s" }, /not both/],
+    [{ name: "x", targets: ["async"], duration: "2x" }, /duration: '2x' is not a duration/],
+    [{ name: "x", targets: ["async"], duration: "1s", durationS: 1 }, /duration or durationS/],
     [{ name: "x", targets: ["async"], pin: "zero" }, /not a CPU list/],
     [{ name: "x", targets: [{ name: "far", url: "http://10.9.9.9:80" }] }, /allowHosts: \["10/],
     [{ name: "x", targets: [{ name: "far", url: "nope" }] }, /target far: 'nope' is not a URL/],
@@ -208,33 +219,38 @@ Deno.test("a target that dies mid-experiment gives a row of failures, not a cras
   }
 });
 
-Deno.test("a generator that cannot run is an error row per run, and the experiment ends cleanly", async () => {
-  const dir = await Deno.makeTempDir({ prefix: "lab-experiment-" });
-  const watch = watchTargets();
-  try {
-    const result = await runExperiment({
-      progress: watch.render,
-      name: "no-oha",
-      targets: ["async"],
-      concurrency: [1, 2],
-      requests: 20,
-      repeats: 1,
-      warmup: false,
-      generator: "oha",
-      outDir: dir,
-      logErrors: false,
-    });
-    assertEquals(result.records, []);
-    assertEquals(result.frame.height, 0);
-    assertEquals(result.errors.map((e) => e.concurrency), [1, 2]);
-    assertMatch(result.errors[0]!.error, /oha/);
-    assert(!result.errors[0]!.error.includes("\n"));
-    assertEquals(lines(join(dir, ERRORS_FILE)).length, 2);
-    assertEquals(loadExperiment(dir).errors.length, 2);
-    await assertStopped(watch.seen, 1);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
+Deno.test({
+  name: "a generator that is not installed is refused before any server starts, with how to get it",
+  // oha cannot be installed here (see DESIGN.md); where it is, there is nothing to refuse.
+  ignore: (await which("oha")) !== null,
+  async fn() {
+    const dir = await Deno.makeTempDir({ prefix: "lab-experiment-" });
+    const watch = watchTargets();
+    try {
+      Deno.writeTextFileSync(join(dir, RUNS_FILE), '{"kept": "an earlier run"}\n');
+      const error = await runExperiment({
+        progress: watch.render,
+        name: "no-oha",
+        targets: ["async"],
+        concurrency: [1, 2],
+        requests: 20,
+        repeats: 1,
+        warmup: false,
+        generator: "oha",
+        outDir: dir,
+        logErrors: false,
+      }).then(() => null, (e: Error) => e);
+      assertMatch(String(error), /load generator oha is not installed: install it with cargo/);
+      assertMatch(String(error), /installed here: .*ab 2/);
+      assertEquals(watch.seen.size, 0, "no server was launched");
+      // the folder's earlier run is left as it was: not archived, not overwritten
+      assertEquals(archivedRuns(dir), []);
+      assertEquals(lines(join(dir, RUNS_FILE)), ['{"kept": "an earlier run"}']);
+      assertEquals(lines(join(dir, ERRORS_FILE)), []);
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
 });
 
 Deno.test("through the lab's balancer, serverServed counts every backend, not the one /stats reached", async () => {
@@ -259,4 +275,117 @@ Deno.test("through the lab's balancer, serverServed counts every backend, not th
     for (const backend of backends) await backend.shutdown();
     await Deno.remove(dir, { recursive: true });
   }
+});
+
+Deno.test({
+  name: "a second run moves the first one whole to archive/<time>/, which loads on its own",
+  sanitizeResources: true,
+  async fn() {
+    const dir = await Deno.makeTempDir({ prefix: "lab-experiment-archive-" });
+    try {
+      const common: Omit<ExperimentConfig, "name"> = {
+        targets: ["async"],
+        repeats: 1,
+        warmup: false,
+        generator: "ab",
+      };
+      const first = await runExperiment({
+        ...common,
+        name: "first",
+        concurrency: [1, 2],
+        requests: 20,
+        outDir: dir,
+        logErrors: false,
+      });
+      assertEquals(first.archived, null);
+      // a failed run of the first experiment, kept with it
+      Deno.writeTextFileSync(join(dir, ERRORS_FILE), '{"target":"async","error":"x"}\n');
+      const second = await runExperiment({
+        ...common,
+        name: "second",
+        concurrency: [3],
+        requests: 30,
+        outDir: dir,
+      });
+      const archives = archivedRuns(dir);
+      assertEquals(archives.length, 1);
+      assertEquals(second.archived, archives[0]);
+      assertMatch(archives[0]!, new RegExp(`/${ARCHIVE_DIR}/\\d{4}-\\d\\d-\\d\\dT[\\d-]+Z$`));
+      assertEquals(
+        [...Deno.readDirSync(archives[0]!)].map((e) => e.name).sort(),
+        ["config.json", "environment.json", ERRORS_FILE, RUNS_FILE],
+      );
+      const old = loadExperiment(archives[0]!);
+      assertEquals(old.name, "first");
+      assertEquals(old.records.map((r) => [r.concurrency, r.completed]), [[1, 20], [2, 20]]);
+      assertEquals(old.errors.length, 1);
+      assertEquals(old.environment?.generator, "ab");
+      const oldConfig = JSON.parse(Deno.readTextFileSync(join(archives[0]!, "config.json")));
+      assertEquals([oldConfig.name, oldConfig.requests, oldConfig.concurrency], [
+        "first",
+        20,
+        [1, 2],
+      ]);
+      // the folder itself holds the second run only
+      const now = loadExperiment(dir);
+      assertEquals(now.name, "second");
+      assertEquals(now.records.map((r) => [r.concurrency, r.completed]), [[3, 30]]);
+      assertEquals(now.errors, []);
+      assertEquals(lines(join(dir, RUNS_FILE)).length, 1);
+      // a third run archives the second beside the first
+      await runExperiment({
+        ...common,
+        name: "third",
+        concurrency: [1],
+        requests: 10,
+        outDir: dir,
+      });
+      assertEquals(archivedRuns(dir).map((a) => loadExperiment(a).name), ["first", "second"]);
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
+
+Deno.test({
+  name: "a generator that cannot run the experiment is refused before any server starts",
+  sanitizeResources: true,
+  async fn() {
+    const dir = await Deno.makeTempDir({ prefix: "lab-experiment-refused-" });
+    const watch = watchTargets();
+    try {
+      Deno.writeTextFileSync(join(dir, RUNS_FILE), "");
+      const cases: [Record<string, unknown>, RegExp][] = [
+        [{ generator: "autocannon" }, /autocannon always keeps connections alive.*--keep-alive/],
+        [{ generator: "wrk", requests: 50 }, /wrk runs for a duration .*--duration/],
+        [{ generator: "wrk", duration: "500ms" }, /wrk takes whole seconds/],
+        [{ generator: "ab", duration: "1s" }, /ab runs a fixed number of requests/],
+      ];
+      for (const [extra, message] of cases) {
+        const error = await runExperiment({
+          name: "refused",
+          targets: ["async", "threads"],
+          concurrency: [1, 5],
+          repeats: 1,
+          outDir: join(dir, "refused"),
+          progress: watch.render,
+          ...extra,
+        }).then(() => null, (e: Error) => e);
+        assert(error !== null, `expected ${message}`);
+        assertMatch(error.message, message);
+        assert(!error.message.includes("\n"), error.message);
+      }
+      assertEquals(watch.seen.size, 0, "no server was launched");
+      assertEquals(liveTargets(), []);
+      let made = true;
+      try {
+        Deno.statSync(join(dir, "refused"));
+      } catch {
+        made = false;
+      }
+      assertEquals(made, false, "nothing was written");
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
 });

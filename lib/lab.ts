@@ -17,6 +17,7 @@ import { countSvgCharts, findChromium, screenshotHtml } from "./html_check.ts";
 import { requireJupyter } from "./jupyter.ts";
 import { cellSource, findProblems, readNotebook } from "./notebook_check.ts";
 import { formatSeconds, profile as readProfile, repoPath } from "./notebook.ts";
+import { reportsRoot } from "./results_root.ts";
 import { runCommand } from "./system_tools.ts";
 
 /** Per-cell time limit of the lab, in seconds: a full-profile sweep takes minutes. */
@@ -263,7 +264,7 @@ async function main(args: string[]): Promise<number> {
     args,
     allowPositionals: true,
     options: {
-      "out-dir": { type: "string", default: repoPath("reports") },
+      "out-dir": { type: "string", default: reportsRoot() },
       "notebooks": { type: "string", default: repoPath("notebooks") },
       timeout: { type: "string", default: String(DEFAULT_CELL_TIMEOUT_S) },
       help: { type: "boolean", short: "h" },

@@ -1,7 +1,7 @@
 /**
  * The results folder of an experiment: `runs.ndjson` (one {@link RunRecord} a line, appended as
  * each run finishes, so a crash keeps every finished run), JSON side files written atomically,
- * and the runs as a polars DataFrame.
+ * the runs as a polars DataFrame, and earlier runs kept whole under `archive/<time>/`.
  *
  * @module
  */
@@ -174,4 +174,80 @@ export function loadJson(dir: string, name: string): unknown {
 /** The runs as a DataFrame: one row per run, columns in {@link RUN_RECORD_COLUMNS} order. */
 export function runsFrame(records: readonly RunRecord[]): pl.DataFrame {
   return frameFromRows(records as unknown as Record<string, unknown>[], RUNS_SCHEMA);
+}
+
+/** Sub-folder of a results folder that keeps earlier runs, one timestamped folder each. */
+export const ARCHIVE_DIR = "archive";
+
+/** Runs files an older lab renamed aside (`runs.<time>.ndjson`): left where they are. */
+const LEGACY_ARCHIVE = /^(?:runs|errors)\.\d{4}-.+\.ndjson$/;
+
+function nonEmpty(path: string): boolean {
+  try {
+    return Deno.statSync(path).size > 0;
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return false;
+    throw error;
+  }
+}
+
+/** When the run in `dir` started: its first record's `startedAt`, else the runs file's time. */
+function runStartedAt(dir: string): Date {
+  try {
+    const first = Deno.readTextFileSync(join(dir, RUNS_FILE)).split("\n", 1)[0] ?? "";
+    const startedAt = (JSON.parse(first) as { startedAt?: unknown }).startedAt;
+    if (typeof startedAt === "string" && !Number.isNaN(Date.parse(startedAt))) {
+      return new Date(startedAt);
+    }
+  } catch { /* no runs file, or a torn first line */ }
+  for (const name of [RUNS_FILE, "errors.ndjson"]) {
+    try {
+      const mtime = Deno.statSync(join(dir, name)).mtime;
+      if (mtime) return mtime;
+    } catch { /* not there */ }
+  }
+  return new Date();
+}
+
+/**
+ * Moves the run kept in `dir` (its runs, failed runs, `config.json`, `environment.json` and
+ * whatever else was written beside them) into `dir/archive/<time it started>/`, a results
+ * folder of its own that {@link readRuns} and `loadExperiment` read like any other. Does
+ * nothing when `dir` holds no runs and no failed runs. Returns the archive folder, or null.
+ */
+export function archiveRun(dir: string): string | null {
+  if (!nonEmpty(join(dir, RUNS_FILE)) && !nonEmpty(join(dir, "errors.ndjson"))) return null;
+  const stamp = runStartedAt(dir).toISOString().replace(/\.\d+Z$/, "Z").replace(/:/g, "-");
+  let target = join(dir, ARCHIVE_DIR, stamp);
+  for (let n = 2; existsSync(target); n++) target = join(dir, ARCHIVE_DIR, `${stamp}-${n}`);
+  Deno.mkdirSync(target, { recursive: true });
+  for (const entry of [...Deno.readDirSync(dir)]) {
+    const { name } = entry;
+    if (name === ARCHIVE_DIR || name.startsWith(".") || LEGACY_ARCHIVE.test(name)) continue;
+    Deno.renameSync(join(dir, name), join(target, name));
+  }
+  return target;
+}
+
+/** The archived runs of `dir` (see {@link archiveRun}), oldest first; none when there are none. */
+export function archivedRuns(dir: string): string[] {
+  try {
+    return [...Deno.readDirSync(join(dir, ARCHIVE_DIR))]
+      .filter((entry) => entry.isDirectory)
+      .map((entry) => join(dir, ARCHIVE_DIR, entry.name))
+      .sort();
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return [];
+    throw error;
+  }
+}
+
+function existsSync(path: string): boolean {
+  try {
+    Deno.lstatSync(path);
+    return true;
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return false;
+    throw error;
+  }
 }

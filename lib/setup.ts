@@ -5,8 +5,11 @@
  * installed with apt (Debian/Ubuntu, as root), else with `pip install --user` (Jupyter), else the
  * line says exactly what to install. Exits non-zero only when a required component is missing.
  *
- * Flags: `--for-tests` also installs what the test suite uses (chromium, nginx, locust);
- * `--quiet` prints only problems.
+ * One list for both purposes: `deno task setup` installs {@link LAB_COMPONENTS};
+ * `--for-tests` installs the same list plus {@link TEST_EXTRAS} (what only the test suite and the
+ * benchmarks use: chromium, nginx, locust, the process and network tools), so a test never needs
+ * something the lab set-up installs and the test set-up does not. `--quiet` prints only problems.
+ * A long install says so first ("installing the notebook UI (jupyter-notebook, about 20 s)...").
  *
  * @module
  */
@@ -26,13 +29,29 @@ export interface ComponentStatus {
   required: boolean;
 }
 
-interface Component {
+/** One thing setup finds or installs. */
+export interface Component {
+  /** Component name, as the status line shows it. */
   name: string;
+  /** Whether the lab cannot work without it. */
   required: boolean;
+  /** Debian packages that install it (none: apt cannot). */
   aptPackages: string[];
+  /**
+   * The programs it puts on the machine, by file name (`jupyter-notebook` for `jupyter
+   * notebook`). The set-up test checks every program the project runs against these lists.
+   */
+  programs: string[];
+  /** The Python modules it installs for `/usr/bin/python3` (`jupyter_client`), if any. */
+  pythonModules?: string[];
+  /** Version or path when present, else null. */
   probe(): Promise<string | null>;
+  /** What to do when it cannot be installed here. */
   fix: string;
+  /** Python packages for `pip install --user`, when apt is not there. */
   pip?: string[];
+  /** Said before installing, when that takes a while: "the notebook UI (jupyter-notebook, about 20 s)". */
+  installNote?: string;
 }
 
 let aptUpdated = false;
@@ -40,13 +59,15 @@ let aptUpdated = false;
 async function aptInstall(packages: string[]): Promise<boolean> {
   if (!isRoot() || (await which("apt-get")) === null) return false;
   const env = { DEBIAN_FRONTEND: "noninteractive" };
+  // Another apt run (an unattended upgrade) may hold the lock for a while: wait for it.
+  const lock = ["-o", "DPkg::Lock::Timeout=300"];
   if (!aptUpdated) {
-    await runCommand("apt-get", ["update", "-qq"], { env });
+    await runCommand("apt-get", [...lock, "update", "-qq"], { env });
     aptUpdated = true;
   }
   const result = await runCommand(
     "apt-get",
-    ["install", "-y", "-qq", "--no-install-recommends", ...packages],
+    [...lock, "install", "-y", "-qq", "--no-install-recommends", ...packages],
     { env },
   );
   if (result.code !== 0) console.error(result.stderr.trim().split("\n").slice(-3).join("\n"));
@@ -78,7 +99,10 @@ const jupyter: Component = {
   name: "jupyter",
   required: true,
   aptPackages: ["jupyter-nbconvert", "jupyter-client"],
+  programs: ["jupyter", "jupyter-nbconvert", "jupyter-kernelspec", "python3"],
+  pythonModules: ["jupyter_client", "nbconvert", "nbformat"],
   pip: ["nbconvert", "jupyter-client"],
+  installNote: "Jupyter (jupyter-nbconvert, jupyter-client, about 40 s)",
   fix: "install Jupyter: `sudo apt-get install jupyter-nbconvert jupyter-client` " +
     "(Debian/Ubuntu) or `python3 -m pip install --user nbconvert jupyter-client`",
   async probe() {
@@ -94,7 +118,9 @@ const notebookUi: Component = {
   name: "jupyter-ui",
   required: false,
   aptPackages: ["jupyter-notebook"],
+  programs: ["jupyter-notebook"],
   pip: ["notebook"],
+  installNote: "the notebook UI (jupyter-notebook, about 20 s)",
   fix: "for `deno task jupyter`: `sudo apt-get install jupyter-notebook` or " +
     "`python3 -m pip install --user notebook`",
   async probe() {
@@ -112,6 +138,7 @@ const denoKernel: Component = {
   name: "deno-kernel",
   required: true,
   aptPackages: [],
+  programs: [],
   fix: "register the kernel: `deno jupyter --install --force`",
   async probe() {
     const path = await findJupyter();
@@ -140,6 +167,7 @@ const ab: Component = {
   name: "ab",
   required: false,
   aptPackages: ["apache2-utils"],
+  programs: ["ab"],
   fix: "`sudo apt-get install apache2-utils` (macOS ships ab)",
   probe: () => versionOf("ab", ["-V"], /Version (\S+)/),
 };
@@ -148,6 +176,7 @@ const wrk: Component = {
   name: "wrk",
   required: false,
   aptPackages: ["wrk"],
+  programs: ["wrk"],
   fix: "`sudo apt-get install wrk` or `brew install wrk`",
   probe: () => versionOf("wrk", ["-v"], /wrk (\S+)/),
 };
@@ -156,6 +185,7 @@ const oha: Component = {
   name: "oha",
   required: false,
   aptPackages: [],
+  programs: ["oha"],
   fix: "optional, the preferred generator: `cargo install oha`, `brew install oha`, " +
     "or a release binary from the oha project",
   probe: () => versionOf("oha", ["--version"], /oha (\S+)/),
@@ -165,6 +195,8 @@ const chromium: Component = {
   name: "chromium",
   required: false,
   aptPackages: ["chromium"],
+  programs: ["chromium"],
+  installNote: "chromium (about 1 min)",
   fix: "to check exported HTML as a browser shows it: `sudo apt-get install chromium`",
   probe: () => versionOf("chromium", ["--version"], /Chromium (\S+)/),
 };
@@ -173,6 +205,7 @@ const nginx: Component = {
   name: "nginx",
   required: false,
   aptPackages: ["nginx-light"],
+  programs: ["nginx"],
   fix: "reference proxy for `deno task bench:balancer`: `sudo apt-get install nginx-light`",
   probe: () => versionOf("nginx", ["-v"], /nginx\/(\S+)/),
 };
@@ -181,16 +214,50 @@ const locust: Component = {
   name: "locust",
   required: false,
   aptPackages: ["python3-locust"],
+  programs: ["locust"],
+  pythonModules: ["locust", "gevent"],
+  installNote: "Locust (python3-locust, about 30 s)",
   fix: "distributed load generation: `sudo apt-get install python3-locust` or " +
     "`python3 -m pip install --user locust`",
   // Debian's python3-locust prints "locust " with no number: read the package version then.
   probe: () => locustVersion(),
 };
 
+/** Debian's process and network tools: slim images (containers, CI) may lack them. */
+const processTools: Component = {
+  name: "proc-tools",
+  required: false,
+  aptPackages: ["procps", "iproute2", "util-linux"],
+  programs: ["pgrep", "ps", "ip", "ss", "prlimit", "taskset", "setsid"],
+  fix: "the tests count processes and sockets with them: " +
+    "`sudo apt-get install procps iproute2 util-linux`",
+  async probe() {
+    const missing: string[] = [];
+    for (const program of this.programs) {
+      if ((await which(program)) === null) missing.push(program);
+    }
+    return missing.length === 0 ? this.programs.join(", ") : null;
+  },
+};
+
+/** What the lab needs (`deno task setup`, `deno task lab`, `deno task jupyter`). */
+export const LAB_COMPONENTS: readonly Component[] = [jupyter, denoKernel, notebookUi, ab, wrk, oha];
+
+/** What only the tests and benchmarks add to {@link LAB_COMPONENTS}. */
+export const TEST_EXTRAS: readonly Component[] = [chromium, nginx, locust, processTools];
+
+/** The components setup handles for `purpose`: the tests get the lab's list and their extras. */
+export function componentsFor(purpose: "lab" | "tests"): readonly Component[] {
+  return purpose === "lab" ? LAB_COMPONENTS : [...LAB_COMPONENTS, ...TEST_EXTRAS];
+}
+
 async function ensure(component: Component): Promise<ComponentStatus> {
   const { name, required } = component;
   const found = await component.probe();
   if (found !== null) return { name, state: "found", detail: found, required };
+  const installable = component === denoKernel || component.aptPackages.length > 0 ||
+    component.pip !== undefined;
+  if (installable && component.installNote) console.log(`installing ${component.installNote}...`);
   let installed = false;
   if (component === denoKernel) installed = await registerKernel();
   else if (component.aptPackages.length > 0) installed = await aptInstall(component.aptPackages);
@@ -202,11 +269,8 @@ async function ensure(component: Component): Promise<ComponentStatus> {
 
 /** Runs setup for the given purpose and returns one status per component. */
 export async function setup(purpose: "lab" | "tests"): Promise<ComponentStatus[]> {
-  const components = [jupyter, denoKernel, ab, wrk, oha];
-  if (purpose === "lab") components.push(notebookUi);
-  if (purpose === "tests") components.push(chromium, nginx, locust);
   const statuses: ComponentStatus[] = [];
-  for (const component of components) statuses.push(await ensure(component));
+  for (const component of componentsFor(purpose)) statuses.push(await ensure(component));
   return statuses;
 }
 

@@ -42,14 +42,66 @@ export interface GeneratorInfo {
 /** A set of adapters by name. */
 export type GeneratorSet = Readonly<Record<GeneratorName, LoadGenerator>>;
 
-/** Creates the four adapters with their default commands. */
-export function createGeneratorSet(): GeneratorSet {
+/**
+ * Environment variable naming the only generators the lab may use, comma-separated
+ * (`LAB_GENERATORS=autocannon` tries the zero-install path on a machine that has ab): the
+ * others count as not installed.
+ */
+export const GENERATORS_ENV = "LAB_GENERATORS";
+
+/** The generators {@link GENERATORS_ENV} allows, or null when it is not set. */
+export function allowedGenerators(
+  raw: string | undefined = readEnv(GENERATORS_ENV),
+): GeneratorName[] | null {
+  if (raw === undefined || raw.trim() === "") return null;
+  return raw.split(",").map((name) => {
+    try {
+      return checkGeneratorName(name.trim());
+    } catch (error) {
+      throw new RunSpecError(`${GENERATORS_ENV}: ${(error as Error).message}`);
+    }
+  });
+}
+
+function readEnv(name: string): string | undefined {
+  try {
+    return Deno.env.get(name);
+  } catch {
+    return undefined; // no env permission: nothing is left out
+  }
+}
+
+function leftOut(generator: LoadGenerator): LoadGenerator {
   return {
+    name: generator.name,
+    version: () => Promise.resolve(null),
+    run: () =>
+      Promise.reject(
+        new LoadGenError(`${generator.name} is left out by ${GENERATORS_ENV}: unset it to use it`),
+      ),
+  };
+}
+
+/**
+ * Creates the adapters with their default commands; those {@link GENERATORS_ENV} leaves out
+ * (when set) count as not installed.
+ */
+export function createGeneratorSet(allowed = allowedGenerators()): GeneratorSet {
+  const all: GeneratorSet = {
     oha: createOhaGenerator(),
     wrk: createWrkGenerator(),
     ab: createAbGenerator(),
     autocannon: createAutocannonGenerator(),
     locust: createLocustGenerator(),
+  };
+  if (allowed === null) return all;
+  const pick = (name: GeneratorName) => allowed.includes(name) ? all[name] : leftOut(all[name]);
+  return {
+    oha: pick("oha"),
+    wrk: pick("wrk"),
+    ab: pick("ab"),
+    autocannon: pick("autocannon"),
+    locust: pick("locust"),
   };
 }
 
@@ -85,23 +137,27 @@ export async function requireGenerator(
   const others = present.length
     ? present.map((info) => `${info.name} ${info.version}`).join(", ")
     : "none";
+  const allowed = readEnv(GENERATORS_ENV);
   throw new LoadGenError(
     `load generator ${name} is not installed: install it with ${INSTALL_HINTS[name]}; ` +
-      `installed here: ${others}`,
+      `installed here: ${others}` +
+      (allowed ? ` (${GENERATORS_ENV}=${allowed} leaves out the others)` : ""),
   );
 }
 
 /**
  * Picks the first generator in `prefer` (default {@link GENERATOR_NAMES}) that is installed and
- * can run `spec`. A spec that no tool could run throws its {@link RunSpecError} at once; when
- * no installed tool fits, the {@link LoadGenError} lists each candidate's reason.
+ * can run `spec` (every spec, when given several: the runs of one experiment). A spec that no
+ * tool could run throws its {@link RunSpecError} at once; when no installed tool fits, the
+ * {@link LoadGenError} lists each candidate's reason.
  */
 export async function pickGenerator(
   set: GeneratorSet,
-  spec: RunSpec,
+  spec: RunSpec | readonly RunSpec[],
   prefer: readonly GeneratorName[] = GENERATOR_NAMES,
 ): Promise<LoadGenerator> {
-  validateSpec(spec);
+  const specs = Array.isArray(spec) ? spec : [spec as RunSpec];
+  for (const one of specs) validateSpec(one);
   if (prefer.length === 0) throw new RunSpecError("prefer is empty: name at least one generator");
   const reasons: string[] = [];
   for (const name of prefer) {
@@ -111,7 +167,7 @@ export async function pickGenerator(
       continue;
     }
     try {
-      validateSpec(spec, name);
+      for (const one of specs) validateSpec(one, name);
       return generator;
     } catch (error) {
       if (!(error instanceof RunSpecError)) throw error;
@@ -119,4 +175,22 @@ export async function pickGenerator(
     }
   }
   throw new LoadGenError(`no load generator can run this spec; ${reasons.join("; ")}`);
+}
+
+/**
+ * The generator for a set of runs, checked before any of them starts: `name` must be installed
+ * and able to run every spec, else its {@link LoadGenError} (how to install it) or
+ * {@link RunSpecError} (what to change) is thrown; without a name, as {@link pickGenerator}.
+ */
+export async function chooseGenerator(
+  set: GeneratorSet,
+  specs: readonly RunSpec[],
+  name?: GeneratorName,
+  prefer?: readonly GeneratorName[],
+): Promise<LoadGenerator> {
+  if (name === undefined) return await pickGenerator(set, specs, prefer);
+  for (const spec of specs) validateSpec(spec);
+  const generator = await requireGenerator(set, checkGeneratorName(name));
+  for (const spec of specs) validateSpec(spec, generator.name);
+  return generator;
 }

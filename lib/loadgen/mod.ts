@@ -13,6 +13,7 @@
 
 import {
   checkGeneratorName,
+  chooseGenerator,
   createGeneratorSet,
   detectGenerators,
   type GeneratorInfo,
@@ -28,6 +29,8 @@ export { DEFAULT_TIMEOUT_S, flagResult, isLoopbackHost, RunSpecError } from "./v
 export type { FlagOptions, ResolvedSpec } from "./validate.ts";
 export { GENERATOR_NAMES, INSTALL_HINTS } from "./detect.ts";
 export type { GeneratorInfo, GeneratorSet } from "./detect.ts";
+export { planGenerators } from "./plan.ts";
+export type { GeneratorPlan, SectionNeeds, SkippedSection } from "./plan.ts";
 
 /** Options for {@link runLoad}. */
 export interface RunLoadOptions {
@@ -63,6 +66,19 @@ export async function runLoad(spec: RunSpec, options: RunLoadOptions = {}): Prom
     ? await requireGenerator(set, checkGeneratorName(options.generator))
     : await pickGenerator(set, spec, options.prefer);
   return await generator.run(spec, { quiet: options.quiet, runTimeoutS: options.runTimeoutS });
+}
+
+/**
+ * The generator that will run all of `specs` (an experiment's runs), checked before any run
+ * starts: the one named in `options.generator`, or the first preferred one installed that can.
+ * Throws a `RunSpecError` (a spec the tool cannot run, with what to change) or a `LoadGenError`
+ * (a tool that is not installed, with how to install it).
+ */
+export async function generatorFor(
+  specs: readonly RunSpec[],
+  options: Omit<RunLoadOptions, "quiet" | "runTimeoutS"> = {},
+): Promise<LoadGenerator> {
+  return await chooseGenerator(generatorSet(options), specs, options.generator, options.prefer);
 }
 
 /** Lists the supported generators with whether each is installed and its version. */

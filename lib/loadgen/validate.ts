@@ -85,8 +85,8 @@ function checkForGenerator(spec: ResolvedSpec, generator: GeneratorName): void {
   if (generator === "ab") {
     if (spec.durationS !== undefined) {
       throw new RunSpecError(
-        "ab runs a fixed number of requests: set requests instead of durationS " +
-          "(or use wrk, oha or autocannon for a timed run)",
+        "ab runs a fixed number of requests: set requests (bench: --requests) instead of a " +
+          "duration (or use wrk, oha or autocannon for a timed run)",
       );
     }
     if ((spec.requests ?? 0) < spec.concurrency) {
@@ -104,20 +104,22 @@ function checkForGenerator(spec: ResolvedSpec, generator: GeneratorName): void {
   if (generator === "wrk") {
     if (spec.durationS === undefined) {
       throw new RunSpecError(
-        "wrk runs for a duration and has no request-count mode: set durationS instead of " +
-          "requests (or use ab, oha or autocannon for a count)",
+        "wrk runs for a duration and has no request-count mode: set durationS (bench: " +
+          "--duration 10s) instead of requests (or use ab, oha or autocannon for a count)",
       );
     }
     if (!Number.isInteger(spec.durationS)) {
       throw new RunSpecError(
-        `wrk takes whole seconds, got durationS ${spec.durationS}: round it (at least 1)`,
+        `wrk takes whole seconds, got ${spec.durationS} s: round it, e.g. ` +
+          `${Math.max(1, Math.round(spec.durationS))}s (bench: --duration)`,
       );
     }
   }
   if (generator === "autocannon" && !spec.keepAlive) {
     throw new RunSpecError(
       "autocannon always keeps connections alive (its Connection: close and reconnect modes " +
-        "miscount responses): set keepAlive: true, or use ab, wrk or oha for new connections",
+        "miscount responses): set keepAlive: true (bench: --keep-alive), or use ab, wrk or oha " +
+        "for a new connection per request",
     );
   }
 }
