@@ -6,9 +6,8 @@
  */
 
 import { parseArgs } from "node:util";
-import { RESULTS_ROOT } from "../experiment.ts";
+import { reportsRoot, resultsRoot } from "../results_root.ts";
 import { textTable } from "../cli_report.ts";
-import { repoPath } from "../notebook.ts";
 import {
   classExperiments,
   classFindings,
@@ -42,8 +41,8 @@ function pack(args: string[], print: (line: string) => void): number {
   });
   const packed = packHandIn({
     student: values.student ?? "",
-    resultsDir: values.results ?? RESULTS_ROOT,
-    reportsDir: values.reports ?? repoPath("reports"),
+    resultsDir: values.results ?? resultsRoot(),
+    reportsDir: values.reports ?? reportsRoot(),
     outDir: values.out,
   });
   for (const note of packed.notes) print(`note: ${note}`);

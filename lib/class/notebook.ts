@@ -7,7 +7,7 @@
 
 import pl from "nodejs-polars";
 import { throughputChart } from "../charts.ts";
-import { RESULTS_ROOT } from "../experiment.ts";
+import { resultsRoot } from "../results_root.ts";
 import { frameFromRows, frameRows } from "../frame.ts";
 import { formatRate } from "../results.ts";
 import { md, show, showMarkdown, table } from "../notebook.ts";
@@ -40,7 +40,7 @@ export async function loadClassForNotebook(): Promise<ClassData> {
   }
   const temporary = Deno.makeTempDirSync({ prefix: "class-of-one-" });
   try {
-    packHandIn({ student: "this machine", resultsDir: RESULTS_ROOT, outDir: temporary });
+    packHandIn({ student: "this machine", resultsDir: resultsRoot(), outDir: temporary });
     await md`\`CLASS_DIR\` is not set, so this is a class of one: this machine's own results. Put the students' archives in one folder and start Jupyter with \`CLASS_DIR=folder\`.`;
     return loadClass(temporary);
   } catch (error) {
