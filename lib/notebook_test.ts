@@ -107,12 +107,13 @@ Deno.test("markdownTable() links only to servers that are running", async () => 
   );
   assertEquals(linkRunning("https://example.org/a", () => false), "https://example.org/a");
   // By default a port counts as running while a server started with startFresh holds it.
-  const server = await startFresh("link-check", async () => {
+  const server = await startFresh("link-check", () => {
     const started = Deno.serve(
       { port: 0, hostname: "127.0.0.1", onListen() {} },
       () => new Response("x"),
     );
-    return { url: `http://127.0.0.1:${started.addr.port}`, shutdown: () => started.shutdown() };
+    const url = `http://127.0.0.1:${started.addr.port}`;
+    return Promise.resolve({ url, shutdown: () => started.shutdown() });
   });
   const port = Number(new URL(server.url).port);
   assert(isRunningPort(port));
