@@ -29,6 +29,7 @@
 
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { readableChart } from "./chart_labels.ts";
 import { checkNotSkipped, keepKernelOnInterrupt } from "./interrupt.ts";
 import { liveTargets } from "./launch.ts";
 import type { ProgressState } from "./progress.ts";
@@ -83,11 +84,13 @@ export function flushOutputs(): Promise<void> {
 
 /**
  * Shows a value as the output of the cell: a polars DataFrame (as a table), a chart element
- * (SVG or HTML figure), a `Deno.jupyter` displayable, a string (as text), or anything else (as
- * Deno would print it). Outside Jupyter it prints a text form to the console.
+ * (SVG or HTML figure; its tick and facet labels made readable first, see `chart_labels.ts`), a
+ * `Deno.jupyter` displayable, a string (as text), or anything else (as Deno would print it).
+ * Outside Jupyter it prints a text form to the console.
  */
 export async function show(value: unknown): Promise<void> {
   checkNotSkipped("showing this output");
+  if (isElement(value)) readableChart(value);
   const jupyter = kernel();
   if (jupyter === null) {
     console.log(await plainText(value));
@@ -508,6 +511,12 @@ async function plainText(value: unknown): Promise<string> {
     if (markup !== null) return describe(markup);
   }
   return Deno.inspect(value, { colors: false, depth: 4 });
+}
+
+function isElement(value: unknown): value is Element {
+  return typeof value === "object" && value !== null &&
+    typeof (value as Element).querySelectorAll === "function" &&
+    typeof (value as Element).outerHTML === "string";
 }
 
 /** The markup of a DOM element (a chart), or null for anything else. */
