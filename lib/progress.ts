@@ -48,8 +48,8 @@ export interface ProgressOptions {
   /** Expected seconds per step (a duration-based run), for an ETA before the first step ends. */
   stepS?: number;
   /**
-   * Redraw every this many milliseconds while not finished, so elapsed time and ETA move during
-   * a long run. Defaults to no timer; {@link Progress.finish} stops it.
+   * Redraw every this many milliseconds from the first {@link Progress.begin} until finished, so
+   * elapsed time and ETA move during a long run. Defaults to no timer.
    */
   tickMs?: number;
 }
@@ -64,6 +64,7 @@ export class Progress {
   #done = 0;
   #warmupsDone = 0;
   #lastStepEnd: number;
+  readonly #tickMs: number | null;
   #ticker: ReturnType<typeof setInterval> | undefined;
   #failed = 0;
   #label = "";
@@ -81,10 +82,7 @@ export class Progress {
     this.#lastStepEnd = this.#start;
     this.#warmups = options.warmups ?? 0;
     this.#stepS = options.stepS ?? null;
-    if (options.tickMs !== undefined && options.tickMs > 0) {
-      this.#ticker = setInterval(() => this.#draw(), options.tickMs);
-      Deno.unrefTimer(this.#ticker);
-    }
+    this.#tickMs = options.tickMs !== undefined && options.tickMs > 0 ? options.tickMs : null;
   }
 
   /** The current state. */
@@ -122,6 +120,10 @@ export class Progress {
   /** Marks the start of a run called `label` and redraws. */
   begin(label: string): void {
     this.#label = label;
+    if (this.#tickMs !== null && this.#ticker === undefined && !this.#finished) {
+      this.#ticker = setInterval(() => this.#draw(), this.#tickMs);
+      Deno.unrefTimer(this.#ticker);
+    }
     this.#draw();
   }
 

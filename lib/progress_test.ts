@@ -151,6 +151,9 @@ Deno.test("Progress with an expected step time has an ETA before the first run e
 Deno.test("Progress redraws on a timer until finished", async () => {
   let draws = 0;
   const progress = new Progress(1, { tickMs: 10, render: () => void draws++ });
+  await new Promise((resolve) => setTimeout(resolve, 40));
+  assertEquals(draws, 0, "no timer before the first run begins");
+  progress.begin("one");
   await new Promise((resolve) => setTimeout(resolve, 60));
   progress.finish();
   const after = draws;
