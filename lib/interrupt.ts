@@ -5,7 +5,9 @@
  * default action ends the kernel and every variable in it. Importing this module inside a kernel
  * installs a SIGINT listener for the life of the kernel, so:
  *
- * - an interrupt while no lab call runs does nothing (the kernel and its variables live on);
+ * - an interrupt while no lab call runs does nothing (the kernel, its variables and the servers
+ *   the lab started live on), except that a lab call starting within {@link BETWEEN_CALLS_MS}
+ *   (the next call of a cell that was running) is stopped;
  * - an interrupt during a lab call (an experiment, a load run, a server being started) runs the
  *   registered stop hooks (the launcher stops every server it started) and makes the call throw
  *   an {@link InterruptedError} whose message is one line, with no stack trace;
@@ -27,6 +29,13 @@
  * comes later (a cell run again by hand) runs as usual.
  */
 export const QUEUE_GAP_MS = 2_000;
+
+/**
+ * An interrupt that arrives between two lab calls of a running cell (no call was running to
+ * stop) stops the next lab call if it starts within this many milliseconds; a kernel that was
+ * idle sees its next call much later, and runs it.
+ */
+export const BETWEEN_CALLS_MS = 500;
 
 /** Work stopped by Jupyter's interrupt button; the message is one line and says what was kept. */
 export class InterruptedError extends Error {
@@ -62,6 +71,8 @@ let listening = false;
 let listeningOutside = false;
 /** When the last interrupted or skipped lab call ended; null outside a skip window. */
 let skippingSince: number | null = null;
+/** When an interrupt arrived while no lab call ran; null when none is pending. */
+let pendingSince: number | null = null;
 
 /** True when this code runs inside the Deno Jupyter kernel. */
 export function inKernel(): boolean {
@@ -90,7 +101,11 @@ export function keepsKernelOnInterrupt(): boolean {
 }
 
 function onKernelInterrupt(): void {
-  if (watches.size === 0) return; // idle, or between lab calls: nothing to stop
+  if (watches.size === 0) {
+    // Idle, or between two lab calls of a cell: nothing to stop now.
+    pendingSince = performance.now();
+    return;
+  }
   for (const hook of stopHooks) {
     try {
       hook();
@@ -164,6 +179,14 @@ export function noteInterrupted(now = performance.now()): void {
  * ends the window and returns.
  */
 export function checkNotSkipped(what: string, now = performance.now()): void {
+  if (pendingSince !== null) {
+    const pending = now - pendingSince <= BETWEEN_CALLS_MS;
+    pendingSince = null;
+    if (pending) {
+      noteInterrupted(now);
+      throw new InterruptedError(`${what} interrupted (SIGINT) before it started`);
+    }
+  }
   if (skippingSince === null) return;
   if (now - skippingSince > QUEUE_GAP_MS) {
     skippingSince = null;
@@ -179,6 +202,7 @@ export function checkNotSkipped(what: string, now = performance.now()): void {
 /** Ends a skip window at once (tests, and a notebook that wants to go on). */
 export function resetSkipping(): void {
   skippingSince = null;
+  pendingSince = null;
 }
 
 /**

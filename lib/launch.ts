@@ -241,6 +241,9 @@ export async function launchScript(script: string, options: LaunchOptions = {}):
     stdin: "piped",
     stdout: "piped",
     stderr: "piped",
+    // In a kernel, a session of its own: the interrupt button signals the kernel's whole process
+    // group, and an interrupt while no lab call runs must leave the notebook's servers running.
+    detached: inKernel(),
   }).spawn();
   const stdin = child.stdin.getWriter();
 

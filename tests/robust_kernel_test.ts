@@ -121,7 +121,7 @@ Deno.test({
       for (const port of printed<{ ports: number[] }>(interrupted.stdout).ports) {
         assert.ok(await eventually(async () => !(await isListening(port)), 5_000), `${port}`);
       }
-      // The interrupt also reached the servers of step 1 (same process group): none listens.
+      // An interrupt during a lab call stops every server the lab started, step 1's too.
       assert.ok(await eventually(async () => (await childPorts(pid)).length === 0, 5_000));
 
       // 4. Servers launched again (by hand: after Run All's queue would have drained), then the
