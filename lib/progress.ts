@@ -121,7 +121,11 @@ export class Progress {
   begin(label: string): void {
     this.#label = label;
     if (this.#tickMs !== null && this.#ticker === undefined && !this.#finished) {
-      this.#ticker = setInterval(() => this.#draw(), this.#tickMs);
+      this.#ticker = setInterval(() => {
+        try {
+          this.#draw();
+        } catch { /* a failing renderer must not throw from a timer; begin/end will report it */ }
+      }, this.#tickMs);
       Deno.unrefTimer(this.#ticker);
     }
     this.#draw();
