@@ -161,6 +161,7 @@ export async function measureConnections(spec: ConnectionRunSpec): Promise<Conne
   return await labCall(
     `connection timing on ${spec.url}`,
     (signal) => connectAll(url, spec, signal),
+    { label: `connection timing: ${spec.requests} requests, c=${spec.concurrency}` },
   );
 }
 

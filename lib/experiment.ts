@@ -35,6 +35,7 @@ import { isModelName, MODEL_NAMES, MODELS } from "../servers/models.ts";
 import { collectEnvironment, type Environment, type EnvironmentTarget } from "./environment.ts";
 import {
   checkNotSkipped,
+  enterLabCall,
   InterruptedError,
   noteInterrupted,
   watchInterrupts,
@@ -449,6 +450,10 @@ export async function runExperiment(
   const targets: Target[] = [];
   let generatorKnown = false;
   const interrupts = watchInterrupts();
+  // With a progress bar of its own, no notebook activity output besides it (cell_activity.ts).
+  const leaveCall = enterLabCall(`experiment ${experiment.name}`, {
+    quiet: experiment.progress !== undefined,
+  });
   const interrupted = () =>
     new InterruptedError(
       `experiment ${experiment.name} interrupted (SIGINT): its servers are stopped and ` +
@@ -561,6 +566,7 @@ export async function runExperiment(
     noteInterrupted();
     throw interrupted();
   } finally {
+    leaveCall();
     interrupts.release();
     await Promise.all(targets.map((target) => target.stop()));
     try {

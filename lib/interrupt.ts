@@ -205,6 +205,59 @@ export function resetSkipping(): void {
   pendingSince = null;
 }
 
+/** Hears the outermost lab calls begin and end (a notebook's live progress). */
+export interface LabCallListener {
+  /** An outermost lab call began; `expectedS` is its expected length when known. */
+  begin(label: string, expectedS: number | null): void;
+  /** That call ended. */
+  end(): void;
+}
+
+const callListeners = new Set<LabCallListener>();
+let callDepth = 0;
+
+/** Tells `listener` when outermost lab calls begin and end. */
+export function onLabCall(listener: LabCallListener): void {
+  callListeners.add(listener);
+}
+
+/**
+ * Marks the start of a lab call and returns the function that marks its end. Only the outermost
+ * call is told to the listeners, and not at all when `quiet` (work that draws its own progress,
+ * such as an experiment with a progress bar: the calls inside it are not told either).
+ */
+export function enterLabCall(
+  label: string,
+  options: { expectedS?: number | null; quiet?: boolean } = {},
+): () => void {
+  const told = callDepth === 0 && !options.quiet;
+  callDepth++;
+  if (told) {
+    for (const listener of callListeners) {
+      listener.begin(label, options.expectedS ?? null);
+    }
+  }
+  let left = false;
+  return () => {
+    if (left) return;
+    left = true;
+    callDepth--;
+    if (told) { for (const listener of callListeners) listener.end(); }
+  };
+}
+
+/** Options of {@link labCall}. */
+export interface LabCallOptions {
+  /** The message of the {@link InterruptedError} when interrupted. */
+  describe?: () => string;
+  /** Runs when interrupted, before the call rejects. */
+  stop?: () => void | Promise<void>;
+  /** What a notebook's live progress calls this call; defaults to its `what`. */
+  label?: string;
+  /** The call's expected length in seconds, when known (a duration-based run). */
+  expectedS?: number | null;
+}
+
 /**
  * Runs `work` as one lab call: skipped while queued cells drain after an interrupt, and
  * interruptible. On an interrupt it rejects at once with an {@link InterruptedError} (`describe`
@@ -213,10 +266,11 @@ export function resetSkipping(): void {
 export async function labCall<T>(
   what: string,
   work: (signal: AbortSignal) => Promise<T>,
-  options: { describe?: () => string; stop?: () => void | Promise<void> } = {},
+  options: LabCallOptions = {},
 ): Promise<T> {
   checkNotSkipped(what);
   const watch = watchInterrupts();
+  const leave = enterLabCall(options.label ?? what, { expectedS: options.expectedS });
   try {
     const running = work(watch.signal);
     running.catch(() => {});
@@ -240,6 +294,7 @@ export async function labCall<T>(
     if (error instanceof InterruptedError) noteInterrupted();
     throw error;
   } finally {
+    leave();
     watch.release();
   }
 }

@@ -30,12 +30,20 @@
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { readableChart } from "./chart_labels.ts";
+import { cellActivity, followLabCalls } from "./cell_activity.ts";
 import { checkNotSkipped, keepKernelOnInterrupt } from "./interrupt.ts";
 import { liveTargets } from "./launch.ts";
 import type { ProgressState } from "./progress.ts";
 
-// A kernel that imported the lab survives the interrupt button (interrupt.ts).
+// A kernel that imported the lab survives the interrupt button (interrupt.ts), and its cells'
+// lab calls get live progress (cell_activity.ts).
 keepKernelOnInterrupt();
+{
+  const jupyter = kernel();
+  if (jupyter !== null) {
+    followLabCalls((bundle, options) => jupyter.display(bundle, { raw: true, ...options }));
+  }
+}
 
 /** Milliseconds each helper waits after an output so the kernel sends it before the cell ends. */
 export const FLUSH_MS = 25;
@@ -89,6 +97,7 @@ export function flushOutputs(): Promise<void> {
  * Outside Jupyter it prints a text form to the console.
  */
 export async function show(value: unknown): Promise<void> {
+  cellActivity()?.boundary();
   checkNotSkipped("showing this output");
   if (isElement(value)) readableChart(value);
   const jupyter = kernel();
@@ -113,6 +122,7 @@ export async function show(value: unknown): Promise<void> {
 
 /** Shows Markdown text (rendered in Jupyter, printed as is in a console). */
 export async function showMarkdown(text: string): Promise<void> {
+  cellActivity()?.boundary();
   checkNotSkipped("showing this text");
   const jupyter = kernel();
   if (jupyter === null) {
@@ -125,6 +135,7 @@ export async function showMarkdown(text: string): Promise<void> {
 
 /** Shows an HTML fragment; `plain` is what a console (or a text-only viewer) shows instead. */
 export async function showHtml(html: string, plain: string = stripTags(html)): Promise<void> {
+  cellActivity()?.boundary();
   checkNotSkipped("showing this output");
   const jupyter = kernel();
   if (jupyter === null) {
@@ -249,6 +260,8 @@ export interface ProgressDisplayOptions {
  */
 export function progressDisplay(options: ProgressDisplayOptions = {}): ProgressRender {
   const width = options.width ?? 30;
+  // This cell draws its own progress: no second, automatic one (cell_activity.ts).
+  cellActivity()?.ownProgress();
   const jupyter = kernel();
   if (jupyter === null) return consoleProgress(width, options.logEveryS ?? 5);
   const live: JupyterKernel = jupyter;
@@ -274,6 +287,8 @@ export function progressDisplay(options: ProgressDisplayOptions = {}): ProgressR
 
   return (state) => {
     pending = { ...state };
+    // Once the bar is over, the cell's next lab calls get the automatic progress again.
+    if (isOver(state)) cellActivity()?.boundary();
     drawing ??= drain();
     return drawing;
   };

@@ -122,7 +122,10 @@ function sleep(ms: number): Promise<void> {
 export async function runOpenLoop(spec: OpenLoopSpec): Promise<OpenLoopSample[]> {
   checkOpenLoopSpec(spec);
   // Jupyter's interrupt button stops the schedule and this call (interrupt.ts).
-  return await labCall(`open-loop run on ${spec.url}`, (signal) => openLoop(spec, signal));
+  return await labCall(`open-loop run on ${spec.url}`, (signal) => openLoop(spec, signal), {
+    label: `open loop: ${spec.rate} req/s for ${spec.durationS} s`,
+    expectedS: spec.durationS,
+  });
 }
 
 async function openLoop(spec: OpenLoopSpec, signal: AbortSignal): Promise<OpenLoopSample[]> {

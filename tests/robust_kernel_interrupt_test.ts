@@ -113,14 +113,20 @@ Deno.test({
 
       // 3. Run again by hand (after the queue has drained), a cell works as usual.
       await new Promise((resolve) => setTimeout(resolve, QUEUE_GAP_MS + 500));
+      // Its lab calls (no progress bar of its own) get one live output with an ETA.
       const byHand = await kernel.execute(`
+        import { runLoad } from "../lib/loadgen/mod.ts";
         const again = await launchScript(MODELS.async.scriptPath, { name: "by-hand" });
-        console.log(await (await fetch(again.url + "/")).text());
+        const load = await runLoad({ url: again.url + "/", durationS: 3, concurrency: 2 }, { quiet: true });
+        console.log(load.completed > 0);
         await again.stop();
         ${FLUSH}
       `);
       assert.equal(byHand.status, "ok", `${byHand.ename}: ${byHand.evalue}`);
-      assert.match(byHand.stdout, /\S/);
+      assert.match(byHand.stdout, /true/);
+      const live = byHand.shown ?? [];
+      assert.ok(live.some((text) => / on \/ .* elapsed · ETA \d+ s/.test(text)), live.join("\n"));
+      assert.match(live.at(-1) ?? "", /^1 lab call done in \d+ s$/, "its final state stays");
     } finally {
       await kernel.close();
       await Deno.remove(dir, { recursive: true });

@@ -71,6 +71,10 @@ export async function runLoad(spec: RunSpec, options: RunLoadOptions = {}): Prom
       describe: () =>
         `${generator.name} run on ${spec.url} interrupted (SIGINT): it and every server the ` +
         "lab started are stopped",
+      label: `${generator.name}: ${
+        spec.requests === undefined ? `${spec.durationS} s` : `${spec.requests} requests`
+      }, c=${spec.concurrency}, on ${new URL(spec.url).pathname}${new URL(spec.url).search}`,
+      expectedS: spec.durationS ?? null,
     },
   );
 }
