@@ -13,6 +13,7 @@ import * as Plot from "@observablehq/plot";
 import { parseHTML } from "linkedom";
 import { extname } from "node:path";
 import type pl from "nodejs-polars";
+import { plainNumber, readableChart } from "./chart_labels.ts";
 import type { HistogramBucket } from "./loadgen/types.ts";
 import type { RunRecord } from "./run_record.ts";
 import type { SummaryRow } from "./results.ts";
@@ -110,6 +111,7 @@ function standalone(plot: Element & Plot.Plot, title?: string): SVGSVGElement {
   }
   plot.setAttribute("y", String(top));
   outer.appendChild(plot);
+  readableChart(outer);
   const height = top + plotHeight;
   outer.setAttribute("width", String(width));
   outer.setAttribute("height", String(height));
@@ -204,17 +206,54 @@ interface FacetedLogLogLayout {
   title: string;
 }
 
+/**
+ * A log scale over `values` that a student can read: its domain runs from the power of ten at or
+ * below the smallest value to the one at or above the largest (so every point is inside the
+ * frame), every power of ten is a labelled tick (with 2 and 5 between them when the range spans
+ * two decades or less), in plain numbers (0.1, 1, 10, 100, 1k), never SI ("100m").
+ */
+export function readableLogScale(
+  values: readonly number[],
+  label: string,
+): Plot.ScaleOptions & { domain: [number, number]; ticks: number[] } {
+  const positive = values.filter((value) => numeric(value) && value > 0);
+  const low = positive.length === 0 ? 1 : Math.min(...positive);
+  const high = positive.length === 0 ? 10 : Math.max(...positive);
+  const from = Math.floor(Math.log10(low) + 1e-9);
+  const to = Math.max(from + 1, Math.ceil(Math.log10(high) - 1e-9));
+  const steps = to - from <= 2 ? [1, 2, 5] : [1];
+  const ticks: number[] = [];
+  for (let power = from; power <= to; power++) {
+    for (const step of steps) {
+      const tick = Number((step * 10 ** power).toPrecision(6));
+      if (tick <= 10 ** to * 1.000001) ticks.push(tick);
+    }
+  }
+  return {
+    type: "log",
+    label,
+    grid: true,
+    domain: [10 ** from, 10 ** to],
+    ticks,
+    tickFormat: plainNumber,
+  };
+}
+
 /** Panels of lines and dots, y against concurrency, both on log scales, one colour per series. */
 function facetedLogLog(points: readonly object[], layout: FacetedLogLogLayout): SVGSVGElement {
   const { facet: fx, y } = layout;
+  const ys = (points as Record<string, unknown>[]).map((point) => point[y] as number);
   return standalone(
     plot({
       width: layout.width,
       height: layout.height ?? 360,
       marginLeft: 60,
+      // Dots of r=3 at the domain's ends stay inside the frame.
+      insetTop: 6,
+      insetBottom: 6,
       fx: { label: null, domain: [...layout.facets] },
       x: { type: "log", label: "concurrency (log)" },
-      y: { type: "log", label: layout.yLabel, grid: true },
+      y: readableLogScale(ys, layout.yLabel),
       color: { type: "ordinal", domain: layout.colours, scheme: "observable10" },
       marks: [
         Plot.frame({ strokeOpacity: 0.2 }),

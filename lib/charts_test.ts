@@ -105,6 +105,54 @@ Deno.test("seedsChart: a panel per 2020 report and one for ours, shared server c
   assert.equal(texts(alone, 'g[aria-label="fx-axis tick label"] text').length, 3);
 });
 
+/** Each dot's vertical extent lies inside the panel's frame. */
+function dotsInsideFrame(svg: Element): void {
+  const frame = svg.querySelector('g[aria-label="frame"] rect')!;
+  const top = Number(frame.getAttribute("y"));
+  const bottom = top + Number(frame.getAttribute("height"));
+  for (const dot of svg.querySelectorAll('g[aria-label="dot"] circle')) {
+    const cy = Number(dot.getAttribute("cy"));
+    const r = Number(dot.getAttribute("r"));
+    assert.ok(cy - r >= top && cy + r <= bottom, `a dot at y=${cy} leaves ${top}..${bottom}`);
+  }
+}
+
+const SI_LABEL = /^[−-]?[\d.]+[mµ]$/;
+
+Deno.test("seedsChart labels its whole req/s range in plain numbers and keeps points inside", () => {
+  const svg = seedsChart(loadSeeds(), SUMMARY);
+  const labels = texts(svg, 'g[aria-label="y-axis tick label"] text').filter((t) => t !== "");
+  const values = labels.map((t) => Number(t.replace("k", "e3")));
+  const rps = SUMMARY.getColumn("medianRps").toArray() as number[];
+  // Every power of ten from below the slowest 2020 run to above our fastest is labelled.
+  assert.ok(Math.min(...values) <= 1, `${labels}`);
+  assert.ok(Math.max(...values) >= Math.max(...rps), `${labels} vs ${Math.max(...rps)}`);
+  assert.ok(labels.includes("10k"), `${labels}`);
+  assert.ok(!labels.some((t) => SI_LABEL.test(t)), `${labels}`);
+  dotsInsideFrame(svg);
+});
+
+Deno.test("latencyChart: sub-millisecond latencies read 0.1, 1, 10 ms, not 100m", () => {
+  const fast = summarize(runsFrame(
+    [1, 10, 50].map((c) =>
+      sampleRecord({
+        target: "async",
+        concurrency: c,
+        repeat: 1,
+        rps: 9000,
+        p50: 0.1 * c,
+        p90: 0.3 * c,
+        p99: 0.4 * c,
+      })
+    ),
+  ));
+  const svg = latencyChart(fast);
+  const labels = texts(svg, 'g[aria-label="y-axis tick label"] text').filter((t) => t !== "");
+  assert.deepEqual(labels, ["0.1", "1", "10", "100"]);
+  assert.ok(!labels.some((t) => SI_LABEL.test(t)), `${labels}`);
+  dotsInsideFrame(svg);
+});
+
 Deno.test("toSvg and writeChart give files a real XML parser accepts", async () => {
   const dir = Deno.makeTempDirSync();
   try {

@@ -18,6 +18,7 @@
  * @module
  */
 
+import { labCall } from "./interrupt.ts";
 import { isLoopbackHost } from "./loadgen/validate.ts";
 
 /** One request's timing. Times are ms from the start of the run or durations in ms. */
@@ -156,6 +157,19 @@ async function oneRequest(
  */
 export async function measureConnections(spec: ConnectionRunSpec): Promise<ConnectionSample[]> {
   const url = checkSpec(spec);
+  // Jupyter's interrupt button stops sending and this call (interrupt.ts).
+  return await labCall(
+    `connection timing on ${spec.url}`,
+    (signal) => connectAll(url, spec, signal),
+    { label: `connection timing: ${spec.requests} requests, c=${spec.concurrency}` },
+  );
+}
+
+async function connectAll(
+  url: URL,
+  spec: ConnectionRunSpec,
+  signal: AbortSignal,
+): Promise<ConnectionSample[]> {
   const timeoutMs = spec.timeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
   const request = new TextEncoder().encode(
     `GET ${url.pathname}${url.search} HTTP/1.0\r\nHost: ${url.host}\r\n` +
@@ -165,7 +179,7 @@ export async function measureConnections(spec: ConnectionRunSpec): Promise<Conne
   const origin = performance.now();
   let next = 0;
   const client = async () => {
-    while (next < spec.requests) {
+    while (next < spec.requests && !signal.aborted) {
       next++;
       samples.push(await oneRequest(url, request, timeoutMs, origin));
     }

@@ -7,7 +7,8 @@
  * recorded. Launched targets are stopped in `finally`; with {@link launchScript}'s registry and
  * `--exit-with-stdin`, neither an exception, Ctrl-C nor a killed kernel leaves a server behind.
  * Jupyter's interrupt button (SIGINT to the kernel) stops the servers and makes
- * {@link runExperiment} throw an `InterruptedError` naming the runs kept; the kernel survives.
+ * {@link runExperiment} throw an `InterruptedError` naming the measured runs kept (one line, no
+ * stack); the kernel survives, and the experiments of cells Run All queued after it are skipped.
  *
  * A `{name, url}` target is used as it is, not launched. It must be on loopback unless its
  * address is listed in `allowHosts` (a private IPv4 address of a network the lab made itself,
@@ -32,12 +33,13 @@ import pl from "nodejs-polars";
 import { isModelName, MODEL_NAMES, MODELS } from "../servers/models.ts";
 import { collectEnvironment, type Environment, type EnvironmentTarget } from "./environment.ts";
 import {
-  attachUrl,
+  checkNotSkipped,
+  enterLabCall,
   InterruptedError,
-  launchScript,
-  type Target,
+  noteInterrupted,
   watchInterrupts,
-} from "./launch.ts";
+} from "./interrupt.ts";
+import { attachUrl, launchScript, type Target } from "./launch.ts";
 import { generatorFor, runLoad } from "./loadgen/mod.ts";
 import { checkAllowHosts, checkTargetHost, isRemoteTarget } from "./loadgen/target_hosts.ts";
 import type { GeneratorName, RunResult, RunSpec } from "./loadgen/types.ts";
@@ -449,6 +451,7 @@ export async function runExperiment(
   config: ExperimentConfig | ResolvedExperiment,
 ): Promise<ExperimentResult> {
   const experiment = defineExperiment(config as ExperimentConfig);
+  checkNotSkipped(`experiment ${experiment.name}`);
   // Refused before anything starts (no server, no archived run): a generator that is missing
   // or cannot run these runs (autocannon without keep-alive, wrk with a request count).
   const generatorName = await checkGenerator(config);
@@ -462,16 +465,26 @@ export async function runExperiment(
   const levels = experiment.concurrency;
   const measured = experiment.targets.length * levels.length * experiment.repeats;
   const warmups = experiment.warmup ? experiment.targets.length : 0;
-  const progress = new Progress(measured + warmups, { render: experiment.progress });
+  // The bar counts measured runs, as the "kept" message does; warm-ups only feed the ETA.
+  const progress = new Progress(measured, {
+    render: experiment.progress,
+    warmups,
+    stepS: experiment.durationS ?? undefined,
+    tickMs: experiment.progress === undefined ? undefined : 1000,
+  });
   const records: ExperimentRecord[] = [];
   const errors: RunError[] = [];
   const targets: Target[] = [];
   let generatorKnown = false;
   const interrupts = watchInterrupts();
+  // With a progress bar of its own, no notebook activity output besides it (cell_activity.ts).
+  const leaveCall = enterLabCall(`experiment ${experiment.name}`, {
+    quiet: experiment.progress !== undefined,
+  });
   const interrupted = () =>
     new InterruptedError(
       `experiment ${experiment.name} interrupted (SIGINT): its servers are stopped and ` +
-        `${records.length} finished run(s) are kept in ${join(dir, RUNS_FILE)}`,
+        `${records.length} of ${measured} measured run(s) are kept in ${join(dir, RUNS_FILE)}`,
     );
   const checkInterrupted = () => {
     if (interrupts.signal.aborted) throw interrupted();
@@ -518,17 +531,15 @@ export async function runExperiment(
       const top = Math.max(...levels);
       for (const target of targets) {
         progress.begin(`${target.name} warm-up c=${top}`);
-        let ok = true;
         try {
           await runOne(target, top);
         } catch (error) {
           if (error instanceof InterruptedError) throw error;
-          ok = false;
           if (experiment.logErrors) {
             console.error(`warm-up of ${target.name} failed: ${oneLine(error)}`);
           }
         }
-        progress.end(ok);
+        progress.endWarmup();
       }
     }
     for (let repeat = 1; repeat <= experiment.repeats; repeat++) {
@@ -576,7 +587,13 @@ export async function runExperiment(
         }
       }
     }
+  } catch (error) {
+    if (!(error instanceof InterruptedError)) throw error;
+    await Promise.all(targets.map((target) => target.stop()));
+    noteInterrupted();
+    throw interrupted();
   } finally {
+    leaveCall();
     interrupts.release();
     await Promise.all(targets.map((target) => target.stop()));
     try {

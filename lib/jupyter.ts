@@ -3,7 +3,10 @@
  *
  * The task opens JupyterLab when `jupyter lab` exists, else Debian's classic Notebook
  * (`jupyter notebook --no-browser --ip 127.0.0.1`), on `notebooks/` with the Deno kernel as the
- * default, and prints the URL to open. Ctrl-C stops it.
+ * default, and prints the URL to open once, in its own block (Jupyter's own lines that repeat it
+ * are not echoed). Ctrl-C stops it quietly: Jupyter runs in a session of its own, so the
+ * terminal's SIGINT reaches only this script, which sends Jupyter one SIGTERM; Jupyter then shuts
+ * its kernels down and removes their `kernel-*.json` connection files (a second Ctrl-C kills it).
  *
  * Script: `deno run -A lib/jupyter.ts [--port N] [--dir notebooks]`.
  *
@@ -85,8 +88,11 @@ export interface RunningJupyter {
   url: string;
   /** The server process. */
   process: Deno.ChildProcess;
-  /** Stops the server and waits until it has exited. */
-  stop(): Promise<void>;
+  /**
+   * Stops the server (one SIGTERM: it shuts its kernels down) and waits until it has exited;
+   * `force` kills it at once. Safe to call more than once.
+   */
+  stop(force?: boolean): Promise<void>;
 }
 
 /** The `jupyter` sub-command to use: `lab` when JupyterLab is installed, else `notebook`. */
@@ -139,11 +145,20 @@ export async function startJupyter(options: JupyterOptions = {}): Promise<Runnin
     stdout: "piped",
     stderr: "piped",
     env: { PYDEVD_DISABLE_FILE_VALIDATION: "1" },
+    // A session of its own: a terminal's Ctrl-C reaches this process only, never Jupyter and
+    // its kernels at the same time as the SIGTERM below.
+    detached: true,
   }).spawn();
-  const stop = async () => {
+  let signalled: Deno.Signal | null = null;
+  const signal = (which: Deno.Signal) => {
+    if (signalled === which || signalled === "SIGKILL") return;
+    signalled = which;
     try {
-      child.kill("SIGTERM");
+      child.kill(which);
     } catch { /* already gone */ }
+  };
+  const stop = async (force = false) => {
+    signal(force ? "SIGKILL" : "SIGTERM");
     await child.status;
   };
   const urlFound = Promise.withResolvers<string>();
@@ -151,9 +166,17 @@ export async function startJupyter(options: JupyterOptions = {}): Promise<Runnin
   const pump = async (stream: ReadableStream<Uint8Array>) => {
     const decoder = new TextDecoder();
     let buffered = "";
+    let partial = "";
     for await (const bytes of stream) {
-      if (echo) Deno.stderr.writeSync(bytes);
       const chunk = decoder.decode(bytes, { stream: true });
+      if (echo) {
+        const lines = (partial + chunk).split("\n");
+        partial = lines.pop() ?? "";
+        const shown = lines.filter((line) => !repeatsUrl(line));
+        if (shown.length > 0) {
+          Deno.stderr.writeSync(new TextEncoder().encode(`${shown.join("\n")}\n`));
+        }
+      }
       buffered = (buffered + chunk).slice(-4096);
       const lines = buffered.trim().split("\n");
       lastLine = lines[lines.length - 1]?.trim() ?? lastLine;
@@ -184,8 +207,8 @@ export async function startJupyter(options: JupyterOptions = {}): Promise<Runnin
       flavor,
       url,
       process: child,
-      stop: async () => {
-        await stop();
+      stop: async (force = false) => {
+        await stop(force);
         await pumps;
       },
     };
@@ -197,6 +220,29 @@ export async function startJupyter(options: JupyterOptions = {}): Promise<Runnin
     clearTimeout(timer);
   }
 }
+
+/**
+ * True for a line of Jupyter's output not worth echoing: blank, or part of its start-up banner
+ * that shows the URL (with its token) or leads up to it. `deno task jupyter` prints the URL once
+ * itself, and says how to stop.
+ */
+export function repeatsUrl(line: string): boolean {
+  // deno-lint-ignore no-control-regex
+  const text = line.replace(/\x1b\[[0-9;]*m/g, "");
+  return text.trim() === "" || /^\[[A-Z] [\d:. -]+ ?\w*\]\s*$/.test(text) ||
+    URL_BANNER.some((pattern) => pattern.test(text));
+}
+
+/** Lines of Jupyter's banner that show or announce the URL, or speak of its own Ctrl-C. */
+const URL_BANNER = [
+  /[?&]token=/,
+  /is running at:\s*$/,
+  /To access the (notebook|server)/,
+  /Or copy and paste one of these URLs/,
+  /(jp|nb)server-\d+-open\.html/,
+  /Use Control-C to stop this server/,
+  /"deno jupyter" is unstable/,
+];
 
 function firstLine(text: string): string {
   return text.trim().split("\n")[0] ?? "";
@@ -221,16 +267,22 @@ async function main(args: string[]): Promise<number> {
     return 2;
   }
   const running = await startJupyter({ port, dir: values.dir, echo: true });
-  const stopOnSignal = () => void running.stop();
+  let stops = 0;
+  const stopOnSignal = () => {
+    stops++;
+    if (stops === 1) console.log("\nStopping Jupyter and its kernels (Ctrl-C again kills it)...");
+    void running.stop(stops > 1);
+  };
   Deno.addSignalListener("SIGINT", stopOnSignal);
   Deno.addSignalListener("SIGTERM", stopOnSignal);
   console.log(
-    `\nJupyter (${running.flavor}, Deno kernel) is at:\n  ${running.url}\nCtrl-C stops it.`,
+    `\nJupyter (${running.flavor}, Deno kernel) is at:\n  ${running.url}\nCtrl-C stops it.\n`,
   );
   const status = await running.process.status;
   Deno.removeSignalListener("SIGINT", stopOnSignal);
   Deno.removeSignalListener("SIGTERM", stopOnSignal);
-  return status.success || status.signal === "SIGTERM" ? 0 : status.code;
+  if (stops > 0) console.log("Jupyter stopped.");
+  return status.success || status.signal === "SIGTERM" || stops > 0 ? 0 : status.code;
 }
 
 if (import.meta.main) {

@@ -1,5 +1,5 @@
 import { deepStrictEqual as assertEquals, ok as assert } from "node:assert/strict";
-import { jupyterArgs, requireJupyter, startJupyter } from "./jupyter.ts";
+import { jupyterArgs, repeatsUrl, requireJupyter, startJupyter } from "./jupyter.ts";
 
 Deno.test("jupyterArgs() listens on loopback only, with the Deno kernel as default", () => {
   const args = jupyterArgs("notebook", "/repo/notebooks", 8888, false);
@@ -63,4 +63,89 @@ Deno.test("startJupyter() serves notebooks/ with the Deno kernel on loopback, an
     return false;
   }, () => true);
   assert(refused, "nothing listens after stop()");
+});
+
+Deno.test("repeatsUrl() drops the banner lines that repeat the URL, keeps Jupyter's news", () => {
+  const banner = [
+    "[I 22:18:20.449 NotebookApp] Jupyter Notebook 6.4.12 is running at:",
+    "[I 22:18:20.449 NotebookApp] http://127.0.0.1:45913/?token=f2edd5d93b40",
+    "[I 22:18:20.449 NotebookApp]  or http://127.0.0.1:45913/?token=f2edd5d93b40",
+    "[I 22:18:20.450 NotebookApp] Use Control-C to stop this server and shut down all kernels.",
+    "[C 22:18:20.459 NotebookApp] ",
+    "    To access the notebook, open this file in a browser:",
+    "        file:///root/.local/share/jupyter/runtime/nbserver-30200-open.html",
+    "    Or copy and paste one of these URLs:",
+    "        http://127.0.0.1:45913/?token=f2edd5d93b40",
+    "   ",
+  ];
+  assertEquals(banner.filter((line) => !repeatsUrl(line)), []);
+  const news = [
+    "[I 22:18:20.441 NotebookApp] Serving notebooks from local directory: /repo/notebooks",
+    "[I 22:18:21.585 NotebookApp] Kernel started: 84e89cdc, name: deno",
+  ];
+  assertEquals(news.filter((line) => !repeatsUrl(line)), news);
+});
+
+Deno.test({
+  name: "deno task jupyter: URL once, and Ctrl-C stops it quietly, kernels and runtime files gone",
+  // The script and its Jupyter are separate processes, awaited below.
+  sanitizeResources: false,
+  async fn() {
+    const dir = await Deno.makeTempDir();
+    // In a session of its own, as in a terminal: Ctrl-C signals the whole process group.
+    const task = new Deno.Command(Deno.execPath(), {
+      args: [
+        "run",
+        "-A",
+        new URL("./jupyter.ts", import.meta.url).pathname,
+        "--port",
+        "0",
+        "--dir",
+        dir,
+      ],
+      stdin: "null",
+      stdout: "piped",
+      stderr: "piped",
+      detached: true,
+    }).spawn();
+    const decoder = new TextDecoder();
+    let out = "";
+    let err = "";
+    const reading = Promise.all([
+      (async () => {
+        for await (const chunk of task.stdout) out += decoder.decode(chunk, { stream: true });
+      })(),
+      (async () => {
+        for await (const chunk of task.stderr) err += decoder.decode(chunk, { stream: true });
+      })(),
+    ]);
+    let connectionFile = "";
+    try {
+      const deadline = Date.now() + 120_000;
+      while (!/\?token=\w+/.test(out) && Date.now() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, 200));
+      }
+      const url = new URL(/http:\/\/127\.0\.0\.1:\d+\/\?token=\w+/.exec(out)![0]);
+      const response = await fetch(`${url.origin}/api/kernels?${url.searchParams}`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ name: "deno" }),
+      });
+      assertEquals(response.status, 201);
+      const { id } = await response.json() as { id: string };
+      const runtime = await new Deno.Command("jupyter", { args: ["--runtime-dir"] }).output();
+      connectionFile = `${decoder.decode(runtime.stdout).trim()}/kernel-${id}.json`;
+      assert((await Deno.stat(connectionFile)).isFile, `${connectionFile} while it runs`);
+    } finally {
+      Deno.kill(-task.pid, "SIGINT");
+      await reading;
+      await Deno.remove(dir, { recursive: true });
+    }
+    const status = await task.status;
+    assertEquals(status.code, 0, `${out}\n${err}`);
+    assertEquals((`${out}${err}`.match(/\?token=/g) ?? []).length, 1, "the URL is printed once");
+    assert(!/Traceback|Error/.test(err), err);
+    const left = await Deno.stat(connectionFile).then(() => true, () => false);
+    assertEquals(left, false, `${connectionFile} is left behind`);
+  },
 });

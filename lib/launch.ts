@@ -11,18 +11,26 @@
  * process's `unload` event and SIGINT / SIGTERM. Launching a name that is already running
  * replaces the old child, so re-running a notebook cell never meets "address in use".
  *
- * SIGINT inside a Jupyter kernel (the notebook's interrupt button) is different: the Deno kernel
- * (2.9.6) has no SIGINT handling of its own, so the signal's default action would end the kernel
- * and every variable in it. While children are live or work watches for interrupts
- * ({@link watchInterrupts}), the kernel's SIGINT stops every child and aborts the watching work
- * with an {@link InterruptedError}; the kernel itself lives on. Outside a kernel, SIGINT stops
- * the children and exits with status 130, as before.
+ * SIGINT inside a Jupyter kernel (the notebook's interrupt button) is different: `interrupt.ts`
+ * keeps the kernel alive, and an interrupt during a lab call stops every child and makes the call
+ * throw an {@link InterruptedError}; an interrupt while no lab call runs leaves everything as it
+ * is. Launching is itself a lab call: it is skipped while Run All's queued cells drain after an
+ * interrupt, and an interrupt while a server starts stops it. Outside a kernel, SIGINT stops the
+ * children and exits with status 130, as before.
  *
  * @module
  */
 
 import { existsSync } from "node:fs";
-import { inJupyter } from "./notebook.ts";
+import {
+  checkNotSkipped,
+  inKernel,
+  InterruptedError,
+  type InterruptWatch,
+  noteInterrupted,
+  onInterrupt,
+  watchInterrupts,
+} from "./interrupt.ts";
 import { lastLines } from "./output_tail.ts";
 
 /**
@@ -115,63 +123,33 @@ interface LiveChild {
   kill(signal: Deno.Signal): void;
 }
 
-/** Work stopped by a SIGINT inside a Jupyter kernel; the message says what was kept. */
-export class InterruptedError extends Error {
-  override name = "InterruptedError";
-}
-
-/** A watch for interrupts: aborted (with an {@link InterruptedError}) by SIGINT in a kernel. */
-export interface InterruptWatch {
-  /** Aborted when a SIGINT arrives inside a Jupyter kernel. */
-  signal: AbortSignal;
-  /** Ends the watch. */
-  release(): void;
-}
+export { InterruptedError, type InterruptWatch, watchInterrupts };
 
 const live = new Map<string, LiveChild>();
-const watches = new Set<AbortController>();
 let signalsInstalled = false;
 
+/** SIGINT or SIGTERM outside a kernel, SIGTERM inside one: stop every child and exit. */
 function onSignal(signal: "SIGINT" | "SIGTERM"): void {
   killAllNow();
-  if (signal === "SIGINT" && inJupyter()) {
-    for (const watch of watches) {
-      watch.abort(new InterruptedError("interrupted (SIGINT): every launched server was stopped"));
-    }
-    return;
-  }
   Deno.exit(signal === "SIGINT" ? 130 : 143);
-}
-
-/**
- * Watches for interrupts while long work runs (an experiment): inside a Jupyter kernel a SIGINT
- * stops every launched child and aborts `signal` instead of ending the kernel. Outside a kernel
- * SIGINT exits the process with status 130 as usual. Call `release()` when the work ends.
- */
-export function watchInterrupts(): InterruptWatch {
-  const controller = new AbortController();
-  watches.add(controller);
-  updateSignalHandlers();
-  return {
-    signal: controller.signal,
-    release: () => {
-      watches.delete(controller);
-      updateSignalHandlers();
-    },
-  };
 }
 const onSigint = () => onSignal("SIGINT");
 const onSigterm = () => onSignal("SIGTERM");
 
+/**
+ * Listens while children are live. Inside a kernel only SIGTERM: SIGINT is the interrupt button,
+ * handled by `interrupt.ts` (which stops the children through the hook below).
+ */
 function updateSignalHandlers(): void {
-  const want = live.size > 0 || watches.size > 0;
+  const want = live.size > 0;
   if (want === signalsInstalled) return;
   if (Deno.build.os === "windows") return;
+  const kernel = inKernel();
   if (want) {
-    Deno.addSignalListener("SIGINT", onSigint);
+    if (!kernel) Deno.addSignalListener("SIGINT", onSigint);
     Deno.addSignalListener("SIGTERM", onSigterm);
   } else {
-    Deno.removeSignalListener("SIGINT", onSigint);
+    if (!kernel) Deno.removeSignalListener("SIGINT", onSigint);
     Deno.removeSignalListener("SIGTERM", onSigterm);
   }
   signalsInstalled = want;
@@ -187,6 +165,7 @@ function killAllNow(): void {
 }
 
 globalThis.addEventListener("unload", killAllNow);
+onInterrupt(killAllNow);
 
 /** The targets this process has launched and not yet stopped. */
 export function liveTargets(): Target[] {
@@ -225,6 +204,7 @@ export async function launchScript(script: string, options: LaunchOptions = {}):
       );
     }
   }
+  checkNotSkipped(`launching ${name}`);
   const existing = live.get(name);
   if (existing) await existing.target.stop();
 
@@ -261,6 +241,9 @@ export async function launchScript(script: string, options: LaunchOptions = {}):
     stdin: "piped",
     stdout: "piped",
     stderr: "piped",
+    // In a kernel, a session of its own: the interrupt button signals the kernel's whole process
+    // group, and an interrupt while no lab call runs must leave the notebook's servers running.
+    detached: inKernel(),
   }).spawn();
   const stdin = child.stdin.getWriter();
 
@@ -334,8 +317,15 @@ export async function launchScript(script: string, options: LaunchOptions = {}):
   const deadline = new Promise<"timeout">((resolve) => {
     timer = setTimeout(() => resolve("timeout"), timeoutMs);
   });
+  const watch = watchInterrupts();
+  const interrupted = new Promise<never>((_, reject) => {
+    const abort = () => reject(watch.signal.reason);
+    if (watch.signal.aborted) abort();
+    watch.signal.addEventListener("abort", abort, { once: true });
+  });
+  interrupted.catch(() => {});
   try {
-    const first = await Promise.race([listening, status, deadline]);
+    const first = await Promise.race([listening, status, deadline, interrupted]);
     if (first === "timeout") {
       return await fail(
         `${name} (${path}) printed no "server listening on" line within ${timeoutMs} ms: ` +
@@ -351,7 +341,12 @@ export async function launchScript(script: string, options: LaunchOptions = {}):
     const url = first.replace(/\/+$/, "");
     target.url = url;
     target.port = Number(new URL(url).port);
-    const healthy = await Promise.race([waitHealthy(url, () => exited), status, deadline]);
+    const healthy = await Promise.race([
+      waitHealthy(url, () => exited),
+      status,
+      deadline,
+      interrupted,
+    ]);
     if (healthy === "timeout") {
       return await fail(
         `${name} (${path}) did not answer GET ${url}/health with 200 within ${timeoutMs} ms: ` +
@@ -366,8 +361,16 @@ export async function launchScript(script: string, options: LaunchOptions = {}):
       );
     }
     return target;
+  } catch (error) {
+    if (!(error instanceof InterruptedError)) throw error;
+    await stop();
+    noteInterrupted();
+    throw new InterruptedError(
+      `launching ${name} interrupted (SIGINT): every server the lab started is stopped`,
+    );
   } finally {
     clearTimeout(timer);
+    watch.release();
   }
 }
 

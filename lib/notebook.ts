@@ -20,12 +20,30 @@
  * {@link log}); a cell that calls a helper must show something, or carry the comment
  * `// lab: output optional` (the lab fails a notebook whose cell lost its output).
  *
+ * After Jupyter's interrupt button stopped a lab call, the show helpers and {@link startFresh}
+ * of the cells Run All queued behind it are skipped with one line (see `interrupt.ts`), so no
+ * conclusion is drawn from the runs of an interrupted experiment.
+ *
  * @module
  */
 
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { readableChart } from "./chart_labels.ts";
+import { cellActivity, followLabCalls } from "./cell_activity.ts";
+import { checkNotSkipped, keepKernelOnInterrupt } from "./interrupt.ts";
+import { liveTargets } from "./launch.ts";
 import type { ProgressState } from "./progress.ts";
+
+// A kernel that imported the lab survives the interrupt button (interrupt.ts), and its cells'
+// lab calls get live progress (cell_activity.ts).
+keepKernelOnInterrupt();
+{
+  const jupyter = kernel();
+  if (jupyter !== null) {
+    followLabCalls((bundle, options) => jupyter.display(bundle, { raw: true, ...options }));
+  }
+}
 
 /** Milliseconds each helper waits after an output so the kernel sends it before the cell ends. */
 export const FLUSH_MS = 25;
@@ -74,10 +92,14 @@ export function flushOutputs(): Promise<void> {
 
 /**
  * Shows a value as the output of the cell: a polars DataFrame (as a table), a chart element
- * (SVG or HTML figure), a `Deno.jupyter` displayable, a string (as text), or anything else (as
- * Deno would print it). Outside Jupyter it prints a text form to the console.
+ * (SVG or HTML figure; its tick and facet labels made readable first, see `chart_labels.ts`), a
+ * `Deno.jupyter` displayable, a string (as text), or anything else (as Deno would print it).
+ * Outside Jupyter it prints a text form to the console.
  */
 export async function show(value: unknown): Promise<void> {
+  cellActivity()?.boundary();
+  checkNotSkipped("showing this output");
+  if (isElement(value)) readableChart(value);
   const jupyter = kernel();
   if (jupyter === null) {
     console.log(await plainText(value));
@@ -100,6 +122,8 @@ export async function show(value: unknown): Promise<void> {
 
 /** Shows Markdown text (rendered in Jupyter, printed as is in a console). */
 export async function showMarkdown(text: string): Promise<void> {
+  cellActivity()?.boundary();
+  checkNotSkipped("showing this text");
   const jupyter = kernel();
   if (jupyter === null) {
     console.log(text);
@@ -111,6 +135,8 @@ export async function showMarkdown(text: string): Promise<void> {
 
 /** Shows an HTML fragment; `plain` is what a console (or a text-only viewer) shows instead. */
 export async function showHtml(html: string, plain: string = stripTags(html)): Promise<void> {
+  cellActivity()?.boundary();
+  checkNotSkipped("showing this output");
   const jupyter = kernel();
   if (jupyter === null) {
     console.log(plain);
@@ -171,16 +197,26 @@ export async function table(
   }
 }
 
-/** Renders plain objects as a Markdown table (`|` in cells is escaped). */
-export function markdownTable(rows: readonly TableRow[]): string {
+/**
+ * Renders plain objects as a Markdown table (`|` in cells is escaped). A loopback URL is a link
+ * only while a server the lab started listens on its port (`isRunning`, by default the lab's live
+ * servers); otherwise it is plain code text, not a link to a server long gone.
+ */
+export function markdownTable(
+  rows: readonly TableRow[],
+  isRunning: (port: number) => boolean = isRunningPort,
+): string {
   const columns: string[] = [];
   for (const row of rows) {
     for (const key of Object.keys(row)) if (!columns.includes(key)) columns.push(key);
   }
   if (columns.length === 0) return "_(no rows)_";
   const cell = (value: unknown) =>
-    (value === undefined || value === null ? "" : String(value)).replaceAll("|", "\\|")
-      .replaceAll("\n", " ");
+    linkRunning(
+      (value === undefined || value === null ? "" : String(value)).replaceAll("|", "\\|")
+        .replaceAll("\n", " "),
+      isRunning,
+    );
   const lines = [
     `| ${columns.map(cell).join(" | ")} |`,
     `| ${columns.map(() => "---").join(" | ")} |`,
@@ -224,6 +260,8 @@ export interface ProgressDisplayOptions {
  */
 export function progressDisplay(options: ProgressDisplayOptions = {}): ProgressRender {
   const width = options.width ?? 30;
+  // This cell draws its own progress: no second, automatic one (cell_activity.ts).
+  cellActivity()?.ownProgress();
   const jupyter = kernel();
   if (jupyter === null) return consoleProgress(width, options.logEveryS ?? 5);
   const live: JupyterKernel = jupyter;
@@ -249,6 +287,8 @@ export function progressDisplay(options: ProgressDisplayOptions = {}): ProgressR
 
   return (state) => {
     pending = { ...state };
+    // Once the bar is over, the cell's next lab calls get the automatic progress again.
+    if (isOver(state)) cellActivity()?.boundary();
     drawing ??= drain();
     return drawing;
   };
@@ -295,9 +335,16 @@ export function progressText(state: ProgressView, width = 30): string {
     parts.push(state.done >= state.total ? `done in ${time}` : `stopped after ${time}`);
   } else {
     parts.push(`${formatSeconds(state.elapsedS)} elapsed`);
-    parts.push(state.etaS === null ? "ETA unknown" : `ETA ${formatSeconds(state.etaS)}`);
+    const etaS = state.etaS ?? estimateEta(state);
+    parts.push(etaS === null ? "ETA unknown" : `ETA ${formatSeconds(etaS)}`);
   }
   return parts.join(" · ");
+}
+
+/** For a caller that gives no ETA: the mean time per finished step times the steps left. */
+function estimateEta(state: ProgressView): number | null {
+  if (state.done <= 0 || state.done >= state.total || !(state.elapsedS > 0)) return null;
+  return (state.elapsedS / state.done) * (state.total - state.done);
 }
 
 function isOver(state: ProgressView): boolean {
@@ -415,10 +462,34 @@ export async function startFresh<T extends Stoppable>(
   name: string,
   start: () => Promise<T>,
 ): Promise<T> {
+  checkNotSkipped(`starting ${name}`);
   await stopStarted(name);
   const started = await start();
   running().set(name, started);
   return started;
+}
+
+const LOOPBACK_URL = /\bhttps?:\/\/(?:127\.0\.0\.1|localhost|\[::1\]):(\d+)[^\s|)<>`]*/g;
+
+/** Loopback URLs in Markdown text: `<url>` links when their port is running, else `` `url` ``. */
+export function linkRunning(text: string, isRunning: (port: number) => boolean): string {
+  return text.replace(
+    LOOPBACK_URL,
+    (url, port: string) => isRunning(Number(port)) ? `<${url}>` : `\`${url}\``,
+  );
+}
+
+/** True when a server the lab started (launched, or started with {@link startFresh}) has `port`. */
+export function isRunningPort(port: number): boolean {
+  if (liveTargets().some((target) => target.port === port)) return true;
+  for (const started of running().values()) {
+    const { url, port: own } = started as { url?: unknown; port?: unknown };
+    if (own === port) return true;
+    if (typeof url === "string" && URL.canParse(url) && Number(new URL(url).port) === port) {
+      return true;
+    }
+  }
+  return false;
 }
 
 /** Stops what {@link startFresh} started under `name` (all names when omitted). */
@@ -455,6 +526,12 @@ async function plainText(value: unknown): Promise<string> {
     if (markup !== null) return describe(markup);
   }
   return Deno.inspect(value, { colors: false, depth: 4 });
+}
+
+function isElement(value: unknown): value is Element {
+  return typeof value === "object" && value !== null &&
+    typeof (value as Element).querySelectorAll === "function" &&
+    typeof (value as Element).outerHTML === "string";
 }
 
 /** The markup of a DOM element (a chart), or null for anything else. */

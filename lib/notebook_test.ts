@@ -7,6 +7,8 @@ import { Progress, type ProgressRenderer } from "./progress.ts";
 import {
   formatSeconds,
   inJupyter,
+  isRunningPort,
+  linkRunning,
   markdownTable,
   profile,
   PROFILES,
@@ -91,6 +93,39 @@ Deno.test("progressText() shows bar, count, label and ETA, then the total time",
   assertEquals(unknown, "░░░░ 0/4 (0%) · 0 s elapsed · ETA unknown");
   const done = progressText({ done: 4, total: 4, label: "last", elapsedS: 125, etaS: 0 }, 4);
   assertEquals(done, "████ 4/4 (100%) · last · done in 2 min 05 s");
+});
+
+Deno.test("markdownTable() links only to servers that are running", async () => {
+  const rows = [{ url: "http://127.0.0.1:41234/status/404" }, { url: "http://127.0.0.1:5/" }];
+  assertEquals(markdownTable(rows, (port) => port === 41234).split("\n").slice(2), [
+    "| <http://127.0.0.1:41234/status/404> |",
+    "| `http://127.0.0.1:5/` |",
+  ]);
+  assertEquals(
+    linkRunning("see http://localhost:80/x, done", () => false),
+    "see `http://localhost:80/x,` done",
+  );
+  assertEquals(linkRunning("https://example.org/a", () => false), "https://example.org/a");
+  // By default a port counts as running while a server started with startFresh holds it.
+  const server = await startFresh("link-check", () => {
+    const started = Deno.serve(
+      { port: 0, hostname: "127.0.0.1", onListen() {} },
+      () => new Response("x"),
+    );
+    const url = `http://127.0.0.1:${started.addr.port}`;
+    return Promise.resolve({ url, shutdown: () => started.shutdown() });
+  });
+  const port = Number(new URL(server.url).port);
+  assert(isRunningPort(port));
+  assertEquals(markdownTable([{ url: `${server.url}/` }]).split("\n")[2], `| <${server.url}/> |`);
+  await stopStarted("link-check");
+  assert(!isRunningPort(port));
+  assertEquals(markdownTable([{ url: `${server.url}/` }]).split("\n")[2], `| \`${server.url}/\` |`);
+});
+
+Deno.test("progressText() estimates an ETA its caller did not give", () => {
+  const text = progressText({ done: 2, total: 5, label: "run 3", elapsedS: 4, etaS: null }, 5);
+  assertEquals(text, "██░░░ 2/5 (40%) · run 3 · 4 s elapsed · ETA 6 s");
 });
 
 Deno.test("progressText() counts failures and tells a stop from an end", () => {

@@ -24,6 +24,7 @@
  * @module
  */
 
+import { labCall } from "./interrupt.ts";
 import { isLoopbackHost } from "./loadgen/validate.ts";
 
 /** What {@link runOpenLoop} sends. */
@@ -120,6 +121,14 @@ function sleep(ms: number): Promise<void> {
  */
 export async function runOpenLoop(spec: OpenLoopSpec): Promise<OpenLoopSample[]> {
   checkOpenLoopSpec(spec);
+  // Jupyter's interrupt button stops the schedule and this call (interrupt.ts).
+  return await labCall(`open-loop run on ${spec.url}`, (signal) => openLoop(spec, signal), {
+    label: `open loop: ${spec.rate} req/s for ${spec.durationS} s`,
+    expectedS: spec.durationS,
+  });
+}
+
+async function openLoop(spec: OpenLoopSpec, signal: AbortSignal): Promise<OpenLoopSample[]> {
   const total = Math.round(spec.rate * spec.durationS);
   const timeoutMs = spec.timeoutMs ?? DEFAULT_OPEN_LOOP_TIMEOUT_MS;
   const intervalMs = 1000 / spec.rate;
@@ -156,7 +165,7 @@ export async function runOpenLoop(spec: OpenLoopSpec): Promise<OpenLoopSample[]>
   };
 
   try {
-    for (let i = 0; i < total;) {
+    for (let i = 0; i < total && !signal.aborted;) {
       const now = performance.now() - origin;
       while (i < total && i * intervalMs <= now) {
         pending.push(send(i * intervalMs));

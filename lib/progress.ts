@@ -20,7 +20,11 @@ export interface ProgressState {
   label: string;
   /** Seconds since {@link Progress} was created. */
   elapsedS: number;
-  /** Estimated seconds left, or null before the first run has finished. */
+  /**
+   * Estimated seconds left, from the mean time of the steps finished so far (measured runs and
+   * warm-ups), counting down during a step; null before the first step has finished (unless an
+   * expected step time was given).
+   */
   etaS: number | null;
   /** True on the last call, after {@link Progress.finish}. */
   finished: boolean;
@@ -39,6 +43,15 @@ export interface ProgressOptions {
   render?: ProgressRenderer;
   /** Clock in milliseconds; defaults to `performance.now`. */
   now?: () => number;
+  /** Uncounted steps planned besides the runs (warm-ups): they take time, so the ETA has them. */
+  warmups?: number;
+  /** Expected seconds per step (a duration-based run), for an ETA before the first step ends. */
+  stepS?: number;
+  /**
+   * Redraw every this many milliseconds from the first {@link Progress.begin} until finished, so
+   * elapsed time and ETA move during a long run. Defaults to no timer.
+   */
+  tickMs?: number;
 }
 
 /** Counts runs and reports their progress to a renderer. */
@@ -46,7 +59,13 @@ export class Progress {
   readonly #render: ProgressRenderer;
   readonly #now: () => number;
   readonly #start: number;
+  readonly #warmups: number;
+  readonly #stepS: number | null;
   #done = 0;
+  #warmupsDone = 0;
+  #lastStepEnd: number;
+  readonly #tickMs: number | null;
+  #ticker: ReturnType<typeof setInterval> | undefined;
   #failed = 0;
   #label = "";
   #finished = false;
@@ -60,19 +79,30 @@ export class Progress {
     this.#render = options.render ?? (() => {});
     this.#now = options.now ?? (() => performance.now());
     this.#start = this.#now();
+    this.#lastStepEnd = this.#start;
+    this.#warmups = options.warmups ?? 0;
+    this.#stepS = options.stepS ?? null;
+    this.#tickMs = options.tickMs !== undefined && options.tickMs > 0 ? options.tickMs : null;
   }
 
   /** The current state. */
   get state(): ProgressState {
-    const elapsedS = (this.#now() - this.#start) / 1000;
-    const left = this.total - this.#done;
+    const now = this.#now();
+    const elapsedS = (now - this.#start) / 1000;
+    const stepsDone = this.#done + this.#warmupsDone;
+    const stepsLeft = Math.max(0, this.total - this.#done) +
+      Math.max(0, this.#warmups - this.#warmupsDone);
+    const stepS = stepsDone > 0
+      ? (this.#lastStepEnd - this.#start) / 1000 / stepsDone
+      : this.#stepS;
+    const inStepS = (now - this.#lastStepEnd) / 1000;
     return {
       done: this.#done,
       total: this.total,
       failed: this.#failed,
       label: this.#label,
       elapsedS,
-      etaS: this.#done === 0 ? null : left <= 0 ? 0 : (elapsedS / this.#done) * left,
+      etaS: stepsLeft === 0 ? 0 : stepS === null ? null : Math.max(0, stepS * stepsLeft - inStepS),
       finished: this.#finished,
     };
   }
@@ -90,6 +120,14 @@ export class Progress {
   /** Marks the start of a run called `label` and redraws. */
   begin(label: string): void {
     this.#label = label;
+    if (this.#tickMs !== null && this.#ticker === undefined && !this.#finished) {
+      this.#ticker = setInterval(() => {
+        try {
+          this.#draw();
+        } catch { /* a failing renderer must not throw from a timer; begin/end will report it */ }
+      }, this.#tickMs);
+      Deno.unrefTimer(this.#ticker);
+    }
     this.#draw();
   }
 
@@ -97,6 +135,14 @@ export class Progress {
   end(ok = true): void {
     this.#done++;
     if (!ok) this.#failed++;
+    this.#lastStepEnd = this.#now();
+    this.#draw();
+  }
+
+  /** Marks an uncounted step (a warm-up) as finished: the count stays, the ETA learns from it. */
+  endWarmup(): void {
+    this.#warmupsDone++;
+    this.#lastStepEnd = this.#now();
     this.#draw();
   }
 
@@ -104,6 +150,7 @@ export class Progress {
   finish(): void {
     if (this.#finished) return;
     this.#finished = true;
+    clearInterval(this.#ticker);
     this.#draw();
   }
 }

@@ -118,3 +118,46 @@ Deno.test("Progress.drawn waits for an async renderer, such as a notebook displa
   await progress.drawn();
   assertEquals(drawn.at(-1), 1);
 });
+
+Deno.test("Progress counts measured runs only; warm-ups and the run in progress move the ETA", () => {
+  const clock = fakeClock();
+  const seen: ProgressState[] = [];
+  const progress = new Progress(2, {
+    now: clock.now,
+    warmups: 1,
+    render: (s) => void seen.push(s),
+  });
+  progress.begin("async warm-up");
+  clock.advance(1000);
+  progress.endWarmup();
+  assertEquals([seen.at(-1)?.done, seen.at(-1)?.total, seen.at(-1)?.etaS], [0, 2, 2]);
+  progress.begin("async c=1");
+  clock.advance(500);
+  assertEquals(progress.state.etaS, 1.5, "the ETA counts down during a run");
+  clock.advance(1500);
+  progress.end();
+  assertEquals([progress.state.done, progress.state.etaS], [1, 1.5]);
+  progress.finish();
+});
+
+Deno.test("Progress with an expected step time has an ETA before the first run ends", () => {
+  const clock = fakeClock();
+  const progress = new Progress(3, { now: clock.now, stepS: 2, warmups: 1 });
+  assertEquals(progress.state.etaS, 8);
+  clock.advance(1000);
+  assertEquals(progress.state.etaS, 7);
+});
+
+Deno.test("Progress redraws on a timer until finished", async () => {
+  let draws = 0;
+  const progress = new Progress(1, { tickMs: 10, render: () => void draws++ });
+  await new Promise((resolve) => setTimeout(resolve, 40));
+  assertEquals(draws, 0, "no timer before the first run begins");
+  progress.begin("one");
+  await new Promise((resolve) => setTimeout(resolve, 60));
+  progress.finish();
+  const after = draws;
+  assert(after >= 2, `redrawn ${after} times`);
+  await new Promise((resolve) => setTimeout(resolve, 40));
+  assertEquals(draws, after, "no redraw after finish");
+});

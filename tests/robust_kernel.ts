@@ -23,6 +23,10 @@ export interface CellResult {
   evalue?: string;
   /** True when an interrupt was sent during the cell. */
   interrupted?: boolean;
+  /** The error's traceback lines, when the cell failed. */
+  traceback?: string[];
+  /** The `text/plain` of the cell's result and displays, in order. */
+  shown?: string[];
 }
 
 const DRIVER = String.raw`
@@ -34,48 +38,66 @@ def say(value):
     sys.stdout.flush()
 
 km = KernelManager(kernel_name="deno")
-km.start_kernel(cwd=sys.argv[1])
+km.start_kernel(cwd=sys.argv[1], env={**os.environ, **json.loads(sys.argv[2])})
 kc = km.client()
 kc.start_channels()
 kc.wait_for_ready(timeout=120)
 say({"pid": km.provisioner.process.pid})
 
-def execute(code, timeout, interrupt_on):
-    msg_id = kc.execute(code)
+def execute_all(codes, timeout, interrupt_on):
+    """Sends every cell at once (as Run All does) and collects each cell's outcome."""
+    ids = [kc.execute(code) for code in codes]
     start = time.time()
-    out, result, interrupted = [], {"status": "timeout"}, False
-    while True:
+    cells = {i: {"status": "timeout", "out": [], "shown": []} for i in ids}
+    interrupted, pending = False, set(ids)
+    while pending:
         if time.time() - start > timeout:
             break
         try:
             msg = kc.get_iopub_msg(timeout=0.2)
         except Exception:
             if not km.is_alive():
-                result = {"status": "dead"}
+                for i in pending:
+                    cells[i]["status"] = "dead"
                 break
             continue
-        if msg["parent_header"].get("msg_id") != msg_id:
+        msg_id = msg["parent_header"].get("msg_id")
+        if msg_id not in cells:
             continue
-        kind, content = msg["msg_type"], msg["content"]
+        cell, kind, content = cells[msg_id], msg["msg_type"], msg["content"]
         if kind == "stream":
-            out.append(content["text"])
-            if interrupt_on and not interrupted and interrupt_on in "".join(out):
+            cell["out"].append(content["text"])
+            if interrupt_on and not interrupted and interrupt_on in "".join(cell["out"]):
                 km.interrupt_kernel()
-                interrupted = True
+                interrupted = cell["interrupted"] = True
+        elif kind in ("execute_result", "display_data", "update_display_data"):
+            cell["shown"].append(content.get("data", {}).get("text/plain", ""))
         elif kind == "error":
-            result = {"status": "error", "ename": content["ename"], "evalue": content["evalue"]}
+            cell.update(status="error", ename=content["ename"], evalue=content["evalue"],
+                        traceback=content["traceback"])
         elif kind == "status" and content["execution_state"] == "idle":
-            if result["status"] == "timeout":
-                result = {"status": "ok"}
-            break
-    result.update({"stdout": "".join(out), "interrupted": interrupted})
-    return result
+            if cell["status"] == "timeout":
+                cell["status"] = "ok"
+            pending.discard(msg_id)
+    results = []
+    for i in ids:
+        cell = cells[i]
+        cell["stdout"] = "".join(cell.pop("out"))
+        cell.setdefault("interrupted", False)
+        results.append(cell)
+    return results
 
 for line in sys.stdin:
     command = json.loads(line)
     op = command["op"]
     if op == "execute":
-        say(execute(command["code"], command.get("timeout", 60), command.get("interruptOn")))
+        say(execute_all([command["code"]], command.get("timeout", 60), command.get("interruptOn"))[0])
+    elif op == "execute_all":
+        say(execute_all(command["codes"], command.get("timeout", 60), command.get("interruptOn")))
+    elif op == "interrupt":
+        km.interrupt_kernel()
+        time.sleep(command.get("settle", 1))
+        say({"alive": km.is_alive()})
     elif op == "kill":
         os.kill(km.provisioner.process.pid, signal.SIGKILL)
         km.provisioner.process.wait()
@@ -107,10 +129,10 @@ export class KernelDriver {
     this.kernelPid = kernelPid;
   }
 
-  /** Starts a Deno kernel whose working directory is `cwd`. */
-  static async start(cwd: string): Promise<KernelDriver> {
+  /** Starts a Deno kernel whose working directory is `cwd`, with more environment `env`. */
+  static async start(cwd: string, env: Record<string, string> = {}): Promise<KernelDriver> {
     const process = new Deno.Command(SYSTEM_PYTHON, {
-      args: ["-c", DRIVER, cwd],
+      args: ["-c", DRIVER, cwd, JSON.stringify(env)],
       stdin: "piped",
       stdout: "piped",
       stderr: "null",
@@ -150,6 +172,27 @@ export class KernelDriver {
       timeout: options.timeoutS ?? 60,
       interruptOn: options.interruptOn,
     }) as unknown as CellResult;
+  }
+
+  /**
+   * Sends every cell at once, as the notebook's Run All does (the kernel queues them); when
+   * `interruptOn` is given, interrupts the kernel as soon as a cell prints that text.
+   */
+  async executeAll(
+    codes: string[],
+    options: { timeoutS?: number; interruptOn?: string } = {},
+  ): Promise<CellResult[]> {
+    return await this.#call({
+      op: "execute_all",
+      codes,
+      timeout: options.timeoutS ?? 60,
+      interruptOn: options.interruptOn,
+    }) as unknown as CellResult[];
+  }
+
+  /** Interrupts the kernel (as the notebook's button does); true when it is alive a second later. */
+  async interrupt(): Promise<boolean> {
+    return (await this.#call({ op: "interrupt" }) as { alive: boolean }).alive;
   }
 
   /** SIGKILLs the kernel and waits until it is gone. */

@@ -11,6 +11,7 @@ import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
 import { childPids, eventually, isAlive, isListening, listeningPorts } from "./harness_procs.ts";
 import { KernelDriver } from "./robust_kernel.ts";
+import { QUEUE_GAP_MS } from "../lib/interrupt.ts";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const LAUNCH = new URL("../lib/launch.ts", import.meta.url).href;
@@ -113,17 +114,19 @@ Deno.test({
       assert.ok(interrupted.interrupted, "the interrupt was sent");
       assert.equal(interrupted.status, "error", `the cell ended ${interrupted.status}`);
       assert.equal(interrupted.ename, "InterruptedError");
-      assert.match(interrupted.evalue ?? "", /interrupted \(SIGINT\).*finished run\(s\) are kept/);
+      assert.match(interrupted.evalue ?? "", /interrupted \(SIGINT\).*measured run\(s\) are kept/);
       const alive = await kernel.execute(`console.log("alive"); ${FLUSH}`);
       assert.equal(alive.status, "ok", "the kernel survived the interrupt");
       assert.match(alive.stdout, /alive/);
       for (const port of printed<{ ports: number[] }>(interrupted.stdout).ports) {
         assert.ok(await eventually(async () => !(await isListening(port)), 5_000), `${port}`);
       }
-      // The interrupt also reached the servers of step 1 (same process group): none listens.
+      // An interrupt during a lab call stops every server the lab started, step 1's too.
       assert.ok(await eventually(async () => (await childPorts(pid)).length === 0, 5_000));
 
-      // 4. Servers launched again, then the kernel is SIGKILLed: they go with it.
+      // 4. Servers launched again (by hand: after Run All's queue would have drained), then the
+      // kernel is SIGKILLed: they go with it.
+      await new Promise((resolve) => setTimeout(resolve, QUEUE_GAP_MS + 500));
       const again = await kernel.execute(`
         const b = await launchScript(MODELS.async.scriptPath, { name: "b" });
         const w = await launchScript(MODELS.workers.scriptPath, { name: "w" });

@@ -23,6 +23,7 @@ import {
 } from "./detect.ts";
 import type { GeneratorName, LoadGenerator, RunResult, RunSpec } from "./types.ts";
 import { validateSpec } from "./validate.ts";
+import { labCall } from "../interrupt.ts";
 
 export * from "./types.ts";
 export { DEFAULT_TIMEOUT_S, flagResult, isLoopbackHost, RunSpecError } from "./validate.ts";
@@ -65,7 +66,20 @@ export async function runLoad(spec: RunSpec, options: RunLoadOptions = {}): Prom
   const generator = options.generator
     ? await requireGenerator(set, checkGeneratorName(options.generator))
     : await pickGenerator(set, spec, options.prefer);
-  return await generator.run(spec, { quiet: options.quiet, runTimeoutS: options.runTimeoutS });
+  // In a Jupyter kernel the interrupt button stops the tool (run_tool.ts) and this run.
+  return await labCall(
+    `load run on ${spec.url}`,
+    () => generator.run(spec, { quiet: options.quiet, runTimeoutS: options.runTimeoutS }),
+    {
+      describe: () =>
+        `${generator.name} run on ${spec.url} interrupted (SIGINT): it and every server the ` +
+        "lab started are stopped",
+      label: `${generator.name}: ${
+        spec.requests === undefined ? `${spec.durationS} s` : `${spec.requests} requests`
+      }, c=${spec.concurrency}, on ${new URL(spec.url).pathname}${new URL(spec.url).search}`,
+      expectedS: spec.durationS ?? null,
+    },
+  );
 }
 
 /**

@@ -15,6 +15,7 @@
 import { delimiter, isAbsolute, join } from "node:path";
 import { type GeneratorCpu, generatorCpu, measuredCommand, takeCpuReport } from "./process_cpu.ts";
 import { LoadGenError } from "./types.ts";
+import { onInterrupt } from "../interrupt.ts";
 
 /** How many characters of standard error a {@link LoadGenError} carries. */
 export const STDERR_TAIL_CHARS = 2000;
@@ -47,9 +48,12 @@ export interface ToolOutput {
 
 /** Process groups of tools still running, killed if this process exits first. */
 const liveGroups = new Set<number>();
-globalThis.addEventListener("unload", () => {
+const killLiveGroups = () => {
   for (const group of liveGroups) killGroup(group);
-});
+};
+globalThis.addEventListener("unload", killLiveGroups);
+// A tool runs in a process group of its own, so Jupyter's interrupt does not reach it.
+onInterrupt(killLiveGroups);
 
 function killGroup(group: number): void {
   try {
