@@ -252,8 +252,9 @@ export interface OfflineOptions {
 
 /**
  * Opens an HTML report as someone who received it would: copied alone into a fresh folder,
- * in headless chromium with the network disabled. Returns every console error or warning,
- * uncaught exception and failed load, and whether a "Loading" box shows.
+ * in headless chromium with the network disabled and nothing of this machine outside that
+ * folder readable. Returns every console error or warning, uncaught exception and load from
+ * outside the folder, and whether a "Loading" box shows.
  */
 export async function checkOffline(
   htmlPath: string,
@@ -297,9 +298,17 @@ export async function checkOffline(
     page.on("requestfailed", (request) => {
       problems.push(`failed to load ${request.url()}: ${request.failure()?.errorText ?? "?"}`);
     });
+    // Only the report's own folder exists "elsewhere": a file of the exporting machine (such as
+    // file:///usr/share/javascript/...) is refused as it would be missing there.
+    const folder = pathToFileURL(elsewhere).href + "/";
+    await page.setRequestInterception(true);
     page.on("request", (request) => {
-      if (!/^(file|data|about):/.test(request.url())) {
-        problems.push(`tried to load ${request.url()} from the network`);
+      const url = request.url();
+      if (url.startsWith(folder) || /^(data|about|blob):/.test(url)) {
+        request.continue();
+      } else {
+        problems.push(`loads ${url} from outside the report`);
+        request.abort("accessdenied");
       }
     });
     await page.goto(pathToFileURL(copy).href, { waitUntil: "load", timeout: 60_000 });
