@@ -91,7 +91,7 @@ export function numbersLieSizes(lab: LabProfile): NumbersLieSizes {
       batch: 50,
     }
     : {
-      keepAliveRequests: 20000,
+      keepAliveRequests: 10000,
       generatorS: 5,
       abRequests: 100000,
       stallS: 10,
@@ -105,22 +105,23 @@ export function numbersLieSizes(lab: LabProfile): NumbersLieSizes {
 }
 
 /**
- * Costs the estimate is built from, measured on a 2-core machine shared with nothing else
- * (a busy machine is slower: the estimate is a floor, not a promise).
+ * Costs the estimate is built from, measured on the 2-core machine the lab was timed on while
+ * other work kept it busy (load average about 13): on an idle machine the lab is faster, on a
+ * busier one slower.
  */
 export const COSTS = {
   /** Starting a kernel and running a notebook's first cell (imports), seconds. */
-  notebookStartS: 6,
+  notebookStartS: 8,
   /** Exporting one HTML report and checking it in a browser, seconds. */
-  reportS: 6,
+  reportS: 20,
   /** Printing one report to PDF, seconds. */
-  pdfS: 5,
+  pdfS: 15,
   /** Starting one server process and waiting until it answers, seconds. */
-  serverStartS: 0.6,
+  serverStartS: 1,
   /** What a run costs besides its requests: the generator's start, counters, the record. */
-  runOverheadS: 0.3,
+  runOverheadS: 0.45,
   /** Requests per second of a short page with a new connection each (ab on 2 cores). */
-  newConnectionRate: 4000,
+  newConnectionRate: 2500,
   /** Requests per second of a short page over keep-alive connections (ab -k on 2 cores). */
   keepAliveRate: 20000,
 };
@@ -175,7 +176,7 @@ export function experimentSeconds(shape: ExperimentShape): number {
 export function labPlan(lab: LabProfile, timed = true): NotebookPlan[] {
   const levels = lab.levels;
   const count = { durationS: null, requests: lab.requests, repeats: lab.repeats, levels };
-  const slow = (waitMs: number, concurrency: number[] = [...levels]) => ({
+  const slow = (waitMs: number, concurrency: number[] = [...lab.timedLevels]) => ({
     durationS: timed ? lab.timedRunS : null,
     requests: lab.requests,
     repeats: lab.repeats,
@@ -229,7 +230,7 @@ export function labPlan(lab: LabProfile, timed = true): NotebookPlan[] {
           name: "02-strategies",
           targets: 4,
           starts: 3,
-          ...slow(20 * 2, levels.filter((c) => c >= 5)),
+          ...slow(20 * 2, lab.timedLevels.filter((c) => c >= 5)),
         }),
         fixed("failover run", failoverS + 1),
         fixed("report", COSTS.reportS),

@@ -25,6 +25,7 @@ Deno.test("profile() defaults to full and reads quick", () => {
     repeats: 3,
     levels: [1, 5, 10, 15, 50, 100],
     timedRunS: 1,
+    timedLevels: [1, 5, 10, 50, 100],
   });
   assertEquals(profile("quick"), {
     name: "quick",
@@ -32,6 +33,7 @@ Deno.test("profile() defaults to full and reads quick", () => {
     repeats: 1,
     levels: [1, 10, 50],
     timedRunS: 1,
+    timedLevels: [1, 10, 50],
   });
   assertEquals(profile(" quick "), profile("quick"));
 });
