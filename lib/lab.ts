@@ -412,7 +412,8 @@ async function main(args: string[]): Promise<number> {
   console.log(
     `Running ${notebooks.length} notebook(s), profile ${labProfile.name} ` +
       `(${labProfile.requests} requests, ${labProfile.repeats} repeat(s), ` +
-      `levels ${labProfile.levels.join(", ")}; /io and /cpu runs ${labProfile.timedRunS} s each):`,
+      `levels ${labProfile.levels.join(", ")}; slow sections ${labProfile.timedRunS} s per run ` +
+      `at ${labProfile.timedLevels.join(", ")}):`,
   );
   const names = notebooks.map((path) => basename(path));
   const reportsPerNotebook = values["no-code"] ? 2 : 1;
