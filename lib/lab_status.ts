@@ -156,7 +156,9 @@ export class StatusPrinter {
     const elapsed = formatSeconds(this.#elapsedS());
     const cell = this.#current === null ? "" : `cell ${this.#current.cell}/${this.#cells}` +
       (this.#current.heading ? ` ${this.#current.heading}` : "");
-    const line = [`  [${elapsed}]`, cell, this.#progress].filter((part) => part !== "").join(" · ");
+    // The terminal line is short: the counts, label and ETA of the progress, without its bar.
+    const progress = this.#progress.replace(/^[█░#\-\[\]]+\s*/, "");
+    const line = [`  [${elapsed}]`, cell, progress].filter((part) => part !== "").join(" · ");
     const shown = [...line].length > this.#columns - 1
       ? [...line].slice(0, this.#columns - 2).join("") + "…"
       : line;
