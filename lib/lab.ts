@@ -181,12 +181,7 @@ export async function executeNotebook(
   }
   const pdfs: string[] = [];
   if (options.pdf) {
-    if (options.chromium === undefined || options.chromium === null) {
-      throw new Error(
-        "--pdf needs chromium, which is not installed: run `deno task setup` " +
-          "(or `sudo apt-get install chromium`)",
-      );
-    }
+    if (options.chromium === undefined || options.chromium === null) throw new Error(NO_CHROMIUM);
     for (const report of reports) {
       pdfs.push(await printPdf(report, { chromium: options.chromium }));
     }
@@ -231,6 +226,10 @@ async function writeReport(
   }
   return html;
 }
+
+const NO_CHROMIUM =
+  "--pdf needs chromium, which is not installed: `sudo apt-get install chromium` " +
+  "(Debian/Ubuntu; `deno task setup --for-tests` installs it too), then run the lab again";
 
 /** The runner script that executes a notebook and reports each cell. */
 export const RUNNER_PATH: string = repoPath("lib", "run_notebook.py");
@@ -403,12 +402,7 @@ async function main(args: string[]): Promise<number> {
     return 0;
   }
   const chromium = await findChromium();
-  if (values.pdf && chromium === null) {
-    throw new Error(
-      "--pdf needs chromium, which is not installed: run `deno task setup` " +
-        "(or `sudo apt-get install chromium`)",
-    );
-  }
+  if (values.pdf && chromium === null) throw new Error(NO_CHROMIUM);
   console.log(
     `Running ${notebooks.length} notebook(s), profile ${labProfile.name} ` +
       `(${labProfile.requests} requests, ${labProfile.repeats} repeat(s), ` +

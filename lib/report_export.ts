@@ -6,7 +6,7 @@
  * @module
  */
 
-import { basename, dirname, join, resolve } from "node:path";
+import { basename, dirname, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { chromiumFlags } from "./html_check.ts";
 import { repoPath } from "./notebook.ts";
@@ -104,9 +104,4 @@ export async function printPdf(htmlPath: string, options: PrintOptions): Promise
   } finally {
     await Deno.remove(profileDir, { recursive: true }).catch(() => {});
   }
-}
-
-/** Joins a folder and a report name: `reportPath("reports", "01_x", ".pdf")`. */
-export function reportPath(dir: string, name: string, extension: string): string {
-  return join(resolve(dir), `${name}${extension}`);
 }
