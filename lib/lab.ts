@@ -150,10 +150,12 @@ export async function executeNotebook(
   if (run.code !== 0) {
     const failure = describeFailure(run.stderr, sourceNotebook.cells.map(cellSource));
     const where = failure.cell === null ? "" : ` in cell ${failure.cell}`;
+    const kept = await Deno.stat(executed).then(() => true, () => false);
     throw new NotebookError(
       source,
       failure.cell,
-      `${displayPath(source)} failed${where}:\n${failure.text}`,
+      `${displayPath(source)} failed${where}:\n${failure.text}` +
+        (kept ? `\n  the cells run until then, with their outputs: ${displayPath(executed)}` : ""),
     );
   }
 
