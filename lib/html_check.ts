@@ -200,3 +200,128 @@ export function nonWhiteFraction(rgba: Uint8Array, width: number, height: number
 function toBuffer(bytes: Uint8Array) {
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
+
+/**
+ * What an HTML page would load from outside itself: the `src` of scripts, images, frames and
+ * media, the `href` of stylesheets and other `<link>`s, CSS `url(...)` and `@import`, that are
+ * not `data:` URIs or links inside the page (`#...`). A page with none opens the same anywhere.
+ * Plain links (`<a href>`) are not loaded and are not counted.
+ */
+export function externalReferences(html: string): string[] {
+  const found: string[] = [];
+  const inside = (ref: string) => {
+    const value = ref.trim().replace(/^["']|["']$/g, "").trim();
+    return value === "" || /^(data:|#|about:blank)/i.test(value);
+  };
+  const add = (ref: string) => {
+    if (!inside(ref)) found.push(ref.trim().replace(/^["']|["']$/g, ""));
+  };
+  const withoutComments = html.replace(/<!--[\s\S]*?-->/g, "").replace(/\/\*[\s\S]*?\*\//g, "");
+  const tags =
+    /<(script|img|iframe|embed|source|audio|video|input|frame|track)\b[^>]*?\ssrc\s*=\s*("[^"]*"|'[^']*'|[^\s>]+)/gi;
+  for (const match of withoutComments.matchAll(tags)) add(match[2] ?? "");
+  for (
+    const match of withoutComments.matchAll(/<link\b[^>]*?\shref\s*=\s*("[^"]*"|'[^']*'|[^\s>]+)/gi)
+  ) {
+    add(match[1] ?? "");
+  }
+  for (const match of withoutComments.matchAll(/url\(\s*("[^"]*"|'[^']*'|[^)]*)\s*\)/gi)) {
+    add(match[1] ?? "");
+  }
+  for (const match of withoutComments.matchAll(/@import\s+("[^"]*"|'[^']*')/gi)) {
+    add(match[1] ?? "");
+  }
+  return [...new Set(found)];
+}
+
+/** What {@link checkOffline} saw. */
+export interface OfflineCheck {
+  /** Console errors and warnings, uncaught exceptions and failed loads, one line each. */
+  problems: string[];
+  /** True when a "Loading ..." box (MathJax's) was on the page after it loaded. */
+  loadingBox: boolean;
+}
+
+/** Options for {@link checkOffline}. */
+export interface OfflineOptions {
+  /** The chromium executable. Defaults to {@link findChromium}. */
+  chromium?: string;
+  /** How long to watch the page after it loaded, ms. Defaults to 1500. */
+  settleMs?: number;
+}
+
+/**
+ * Opens an HTML report as someone who received it would: copied alone into a fresh folder,
+ * in headless chromium with the network disabled and nothing of this machine outside that
+ * folder readable. Returns every console error or warning, uncaught exception and load from
+ * outside the folder, and whether a "Loading" box shows.
+ */
+export async function checkOffline(
+  htmlPath: string,
+  options: OfflineOptions = {},
+): Promise<OfflineCheck> {
+  const chromium = options.chromium ?? await findChromium();
+  if (chromium === null) {
+    throw new Error(
+      "chromium is not installed, so the report cannot be opened: run `deno task setup` " +
+        "(or `sudo apt-get install chromium`)",
+    );
+  }
+  const { default: puppeteer } = await import("npm:puppeteer-core@24.31.0");
+  const elsewhere = await Deno.makeTempDir({ prefix: "lab-report-elsewhere-" });
+  const profileDir = await Deno.makeTempDir({ prefix: "lab-chromium-" });
+  const copy = resolve(elsewhere, "report.html");
+  await Deno.copyFile(htmlPath, copy);
+  const browser = await puppeteer.launch({
+    executablePath: chromium,
+    headless: true,
+    userDataDir: profileDir,
+    args: [
+      ...chromiumFlags(profileDir).filter((flag) =>
+        flag !== "--headless" && !flag.startsWith("--user-data-dir")
+      ),
+      // No network: every connection goes to a closed local port and no name resolves.
+      "--proxy-server=127.0.0.1:9",
+      "--proxy-bypass-list=<-loopback>",
+      "--host-resolver-rules=MAP * ~NOTFOUND",
+    ],
+  });
+  const problems: string[] = [];
+  try {
+    const page = await browser.newPage();
+    await page.setOfflineMode(true);
+    page.on("console", (message) => {
+      const type = message.type();
+      if (type === "error" || type === "warn") problems.push(`console ${type}: ${message.text()}`);
+    });
+    page.on("pageerror", (error) => problems.push(`uncaught: ${String(error)}`));
+    page.on("requestfailed", (request) => {
+      problems.push(`failed to load ${request.url()}: ${request.failure()?.errorText ?? "?"}`);
+    });
+    // Only the report's own folder exists "elsewhere": a file of the exporting machine (such as
+    // file:///usr/share/javascript/...) is refused as it would be missing there.
+    const folder = pathToFileURL(elsewhere).href + "/";
+    await page.setRequestInterception(true);
+    page.on("request", (request) => {
+      const url = request.url();
+      if (url.startsWith(folder) || /^(data|about|blob):/.test(url)) {
+        request.continue();
+      } else {
+        problems.push(`loads ${url} from outside the report`);
+        request.abort("accessdenied");
+      }
+    });
+    await page.goto(pathToFileURL(copy).href, { waitUntil: "load", timeout: 60_000 });
+    await new Promise((done) => setTimeout(done, options.settleMs ?? 1500));
+    const loadingBox = await page.evaluate(() => {
+      const box = document.getElementById("MathJax_Message");
+      const boxShown = box !== null && box.offsetParent !== null && box.textContent !== "";
+      return boxShown || /\bLoading \[/.test(document.body?.innerText ?? "");
+    });
+    return { problems, loadingBox };
+  } finally {
+    await browser.close().catch(() => {});
+    await Deno.remove(elsewhere, { recursive: true }).catch(() => {});
+    await Deno.remove(profileDir, { recursive: true }).catch(() => {});
+  }
+}

@@ -3,7 +3,9 @@ import * as Plot from "@observablehq/plot";
 import { parseHTML } from "linkedom";
 import {
   checkHtmlCharts,
+  checkOffline,
   countSvgCharts,
+  externalReferences,
   findChromium,
   nonWhiteFraction,
   screenshotHtml,
@@ -91,4 +93,62 @@ Deno.test("screenshotHtml() names a missing file", async () => {
   const message = await screenshotHtml("/nonexistent/report.html", { chromium: "/bin/true" })
     .then(() => "", (e) => e.message);
   assert(message.startsWith("no HTML file at /nonexistent/report.html"), message);
+});
+
+Deno.test("externalReferences() lists what a page loads from outside, not links or data", () => {
+  const page = `<html><head>
+    <script src="file:///usr/share/javascript/requirejs/require.min.js"></script>
+    <script type="text/javascript" src='https://cdn.example/MathJax.js?config=x'></script>
+    <link rel="stylesheet" href="style.css">
+    <style>
+      /* see https://example.com/why */
+      .a { background: url(data:image/png;base64,AAAA) }
+      .b { background: url("fonts/x.woff") }
+      @import "https://fonts.example/css";
+    </style></head><body>
+    <a href="https://example.com/read-more">a link is not loaded</a>
+    <img src="data:image/svg+xml;base64,PHN2Zz4=">
+    <a href="#section">inside</a>
+    <!-- <script src="http://commented.out/x.js"></script> -->
+  </body></html>`;
+  assertEquals(externalReferences(page), [
+    "file:///usr/share/javascript/requirejs/require.min.js",
+    "https://cdn.example/MathJax.js?config=x",
+    "style.css",
+    "fonts/x.woff",
+    "https://fonts.example/css",
+  ]);
+  assertEquals(externalReferences("<html><body><svg></svg></body></html>"), []);
+});
+
+Deno.test({
+  name: "checkOffline() sees a Loading box, a console error and a load from outside the file",
+  ignore: noChromium,
+  async fn() {
+    assert(chromium !== null, "chromium is missing: run `deno task setup` (it installs chromium)");
+    const dir = await Deno.makeTempDir();
+    try {
+      await Deno.writeTextFile(
+        `${dir}/bad.html`,
+        `<html><body><p>report</p><img src="${dir}/chart.png">` +
+          `<div id="MathJax_Message">Loading [MathJax]/jax/output/CommonHTML/fonts/TeX/fontdata.js</div>` +
+          `<script>console.error("broken");</script></body></html>`,
+      );
+      await Deno.writeTextFile(`${dir}/chart.png`, "");
+      await Deno.writeTextFile(`${dir}/good.html`, `<html><body>${chartSvg()}</body></html>`);
+      const bad = await checkOffline(`${dir}/bad.html`, { chromium, settleMs: 200 });
+      assertEquals(bad.loadingBox, true);
+      assert(bad.problems.includes("console error: broken"), bad.problems.join("\n"));
+      assert(
+        bad.problems.some((p) => p.startsWith(`loads file://${dir}/chart.png from outside`)),
+        bad.problems.join("\n"),
+      );
+      assertEquals(await checkOffline(`${dir}/good.html`, { chromium, settleMs: 200 }), {
+        problems: [],
+        loadingBox: false,
+      });
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
 });

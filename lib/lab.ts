@@ -1,29 +1,39 @@
 /**
  * The lab's main job (`deno task lab`): executes every notebook under `notebooks/` on the Deno
- * kernel with `jupyter nbconvert --execute`, writes the executed `.ipynb` and its HTML export to
- * `reports/`, and checks them: a failing cell, an error output, a cell that lost its output or an
- * HTML page that renders blank fails the job, with the cell's error shown.
+ * kernel, writes the executed `.ipynb` and its HTML report to `reports/`, and checks them: a
+ * failing cell, an error output, a cell that lost its output, a report that loads something from
+ * outside itself or an HTML page that renders blank fails the job, with the cell's error shown.
  *
- * Script: `deno run -A lib/lab.ts [notebook...] [--out-dir reports] [--timeout 1800]`. A notebook
- * is named by its path, its file name or the start of it (`01`). `LAB_PROFILE` (`quick` or
- * `full`) is passed to the kernel; the lab defaults to `full`.
+ * Before it starts it prints an estimate of its duration (`lib/lab_plan.ts`); while a notebook
+ * runs it shows which cell is running and the running experiment's progress
+ * (`lib/lab_status.ts`).
+ *
+ * Script: `deno run -A lib/lab.ts [notebook...] [--pdf] [--no-code] [--out-dir reports]
+ * [--timeout 1800]`. A notebook is named by its path, its file name or the start of it (`01`).
+ * `--no-code` also writes `<name>.no-code.html` without the code cells, `--pdf` prints every
+ * report to PDF. `LAB_PROFILE` (`quick` or `full`) is passed to the kernel; the lab defaults to
+ * `full`.
  *
  * @module
  */
 
 import { basename, join, relative, resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { countSvgCharts, findChromium, screenshotHtml } from "./html_check.ts";
+import { countSvgCharts, externalReferences, findChromium, screenshotHtml } from "./html_check.ts";
 import { requireJupyter } from "./jupyter.ts";
+import { estimateLab } from "./lab_plan.ts";
+import { parseRunEvent, type RunEvent, StatusPrinter } from "./lab_status.ts";
+import { listGenerators } from "./loadgen/mod.ts";
 import { cellSource, findProblems, readNotebook } from "./notebook_check.ts";
 import { formatSeconds, profile as readProfile, repoPath } from "./notebook.ts";
+import { exportHtml, noCodePath, printPdf } from "./report_export.ts";
 import { reportsRoot } from "./results_root.ts";
 import { runCommand } from "./system_tools.ts";
 
 /** Per-cell time limit of the lab, in seconds: a full-profile sweep takes minutes. */
 export const DEFAULT_CELL_TIMEOUT_S = 1800;
 
-/** Seconds nbconvert waits for a cell's outputs after the cell has finished. */
+/** Seconds the runner waits for a cell's outputs after the cell has finished. */
 export const IOPUB_TIMEOUT_S = 60;
 
 /** A page with less than this fraction of non-white pixels counts as blank. */
@@ -31,7 +41,7 @@ export const BLANK_FRACTION = 0.001;
 
 /** Options for {@link executeNotebook}. */
 export interface ExecuteOptions {
-  /** Folder the executed `.ipynb` and the `.html` are written to (created if missing). */
+  /** Folder the executed `.ipynb` and the reports are written to (created if missing). */
   outDir: string;
   /** `LAB_PROFILE` for the kernel (`quick` or `full`). Defaults to the lab's environment. */
   profile?: string;
@@ -39,10 +49,18 @@ export interface ExecuteOptions {
   timeoutS?: number;
   /** Also export HTML. Defaults to true. */
   html?: boolean;
+  /** Also export `<name>.no-code.html`, the report without code cells. Defaults to false. */
+  noCode?: boolean;
+  /** Also print every HTML report to PDF (needs `chromium`). Defaults to false. */
+  pdf?: boolean;
+  /** The chromium executable, for `pdf`. */
+  chromium?: string | null;
   /** Fail on error outputs and lost outputs in the executed notebook. Defaults to true. */
   check?: boolean;
   /** More environment variables for the kernel. */
   env?: Record<string, string>;
+  /** Called with each event of the run: a cell starts or ends, an experiment's progress. */
+  onEvent?: (event: RunEvent) => void;
 }
 
 /** What {@link executeNotebook} wrote. */
@@ -51,8 +69,12 @@ export interface ExecutedNotebook {
   source: string;
   /** The executed notebook, with its outputs. */
   notebook: string;
-  /** The HTML export, or null when not asked for. */
+  /** The HTML report, or null when not asked for. */
   html: string | null;
+  /** The HTML report without code cells, or null when not asked for. */
+  noCodeHtml: string | null;
+  /** The PDF reports written (none unless asked for). */
+  pdfs: string[];
   /** Code cells in the notebook. */
   codeCells: number;
   /** Outputs in the executed notebook. */
@@ -78,9 +100,11 @@ export class NotebookError extends Error {
 }
 
 /**
- * Executes a notebook with `jupyter nbconvert --execute` on the Deno kernel, writes
- * `<outDir>/<name>.ipynb` and `<outDir>/<name>.html`, and checks the result. Throws a
- * {@link NotebookError} whose message shows the failing cell and its error.
+ * Executes a notebook on the Deno kernel (through `lib/run_notebook.py`, the engine of
+ * `jupyter nbconvert --execute` that also says which cell is running), writes
+ * `<outDir>/<name>.ipynb` and the reports asked for, and checks the result. Throws a
+ * {@link NotebookError} whose message shows the failing cell and its error; the notebook
+ * executed up to that cell is still written.
  */
 export async function executeNotebook(
   path: string,
@@ -107,30 +131,32 @@ export async function executeNotebook(
   const timeoutS = options.timeoutS ?? DEFAULT_CELL_TIMEOUT_S;
 
   const started = performance.now();
-  const run = await runCommand(jupyter, [
-    "nbconvert",
-    "--to",
-    "notebook",
-    "--execute",
-    "--ExecutePreprocessor.kernel_name=deno",
-    `--ExecutePreprocessor.timeout=${timeoutS}`,
-    // After a cell's reply, wait this long for its last outputs (default 4 s: too short on a
-    // busy machine, and an output arriving later is dropped). Costs nothing when they are on time.
-    `--ExecutePreprocessor.iopub_timeout=${IOPUB_TIMEOUT_S}`,
-    "--output-dir",
-    outDir,
-    "--output",
-    `${name}.ipynb`,
-    source,
-  ], { env });
+  const run = await runNotebook(
+    await notebookPython(jupyter),
+    [
+      RUNNER_PATH,
+      source,
+      executed,
+      "--kernel",
+      "deno",
+      "--timeout",
+      String(timeoutS),
+      "--iopub-timeout",
+      String(IOPUB_TIMEOUT_S),
+    ],
+    env,
+    options.onEvent,
+  );
   const seconds = (performance.now() - started) / 1000;
   if (run.code !== 0) {
     const failure = describeFailure(run.stderr, sourceNotebook.cells.map(cellSource));
     const where = failure.cell === null ? "" : ` in cell ${failure.cell}`;
+    const kept = await Deno.stat(executed).then(() => true, () => false);
     throw new NotebookError(
       source,
       failure.cell,
-      `${displayPath(source)} failed${where}:\n${failure.text}`,
+      `${displayPath(source)} failed${where}:\n${failure.text}` +
+        (kept ? `\n  the cells run until then, with their outputs: ${displayPath(executed)}` : ""),
     );
   }
 
@@ -147,26 +173,21 @@ export async function executeNotebook(
     }
   }
 
+  const reports: string[] = [];
   let html: string | null = null;
   if (options.html ?? true) {
-    const exported = await runCommand(jupyter, [
-      "nbconvert",
-      "--to",
-      "html",
-      "--output-dir",
-      outDir,
-      "--output",
-      `${name}.html`,
-      executed,
-    ], { env });
-    if (exported.code !== 0) {
-      throw new NotebookError(
-        source,
-        null,
-        `HTML export of ${displayPath(executed)} failed: ${lastLines(exported.stderr, 5)}`,
-      );
+    html = await writeReport(jupyter, executed, join(outDir, `${name}.html`), false, env);
+    reports.push(html);
+    if (options.noCode) {
+      reports.push(await writeReport(jupyter, executed, noCodePath(html), true, env));
     }
-    html = join(outDir, `${name}.html`);
+  }
+  const pdfs: string[] = [];
+  if (options.pdf) {
+    if (options.chromium === undefined || options.chromium === null) throw new Error(NO_CHROMIUM);
+    for (const report of reports) {
+      pdfs.push(await printPdf(report, { chromium: options.chromium }));
+    }
   }
 
   const codeCells = result.cells.filter((cell) => cell.cell_type === "code");
@@ -174,10 +195,97 @@ export async function executeNotebook(
     source,
     notebook: executed,
     html,
+    noCodeHtml: reports[1] ?? null,
+    pdfs,
     codeCells: codeCells.length,
     outputs: codeCells.reduce((sum, cell) => sum + (cell.outputs?.length ?? 0), 0),
     seconds,
   };
+}
+
+/** Exports one HTML report and checks that it loads nothing from outside itself. */
+async function writeReport(
+  jupyter: string,
+  executed: string,
+  outPath: string,
+  noCode: boolean,
+  env: Record<string, string>,
+): Promise<string> {
+  let html: string;
+  try {
+    html = await exportHtml(jupyter, executed, outPath, { noCode, env });
+  } catch (error) {
+    throw new NotebookError(executed, null, (error as Error).message);
+  }
+  const outside = externalReferences(await Deno.readTextFile(html));
+  if (outside.length > 0) {
+    throw new NotebookError(
+      executed,
+      null,
+      `${displayPath(html)} loads ${outside.length} thing(s) from outside the file ` +
+        `(${outside.slice(0, 3).join(", ")}): it would not open elsewhere; ` +
+        "show charts and tables through lib/notebook.ts, which inlines them",
+    );
+  }
+  return html;
+}
+
+const NO_CHROMIUM =
+  "--pdf needs chromium, which is not installed: `sudo apt-get install chromium` " +
+  "(Debian/Ubuntu; `deno task setup --for-tests` installs it too), then run the lab again";
+
+/** The runner script that executes a notebook and reports each cell. */
+export const RUNNER_PATH: string = repoPath("lib", "run_notebook.py");
+
+/**
+ * The Python interpreter of a Jupyter installation (the one in the `jupyter` script's `#!`
+ * line, which has nbclient), or `/usr/bin/python3`.
+ */
+export async function notebookPython(jupyter: string): Promise<string> {
+  const head = (await Deno.readTextFile(jupyter).catch(() => "")).split("\n", 1)[0] ?? "";
+  const shebang = /^#!\s*(\S+)(?:\s+(\S+))?/.exec(head);
+  let python = "/usr/bin/python3";
+  if (shebang?.[1] !== undefined) {
+    python = basename(shebang[1]) === "env" && shebang[2] ? shebang[2] : shebang[1];
+  }
+  const probe = await runCommand(python, ["-c", "import nbclient, nbformat"]);
+  if (probe.code !== 0) {
+    throw new Error(
+      `${python} (the Python of ${jupyter}) cannot import nbclient: run \`deno task setup\`, ` +
+        "or `python3 -m pip install --user nbconvert` for that Python",
+    );
+  }
+  return python;
+}
+
+/** Runs the notebook runner, handing each event line to `onEvent` as it arrives. */
+async function runNotebook(
+  python: string,
+  args: string[],
+  env: Record<string, string>,
+  onEvent: ((event: RunEvent) => void) | undefined,
+): Promise<{ code: number; stderr: string }> {
+  const child = new Deno.Command(python, {
+    args,
+    env,
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  const stderr = new Response(child.stderr).text();
+  const decoder = new TextDecoder();
+  let pending = "";
+  for await (const chunk of child.stdout) {
+    pending += decoder.decode(chunk, { stream: true });
+    let end: number;
+    while ((end = pending.indexOf("\n")) >= 0) {
+      const event = parseRunEvent(pending.slice(0, end));
+      pending = pending.slice(end + 1);
+      if (event !== null) onEvent?.(event);
+    }
+  }
+  const status = await child.status;
+  return { code: status.code, stderr: await stderr };
 }
 
 /** The useful part of nbconvert's error output: the failing cell's source and its error. */
@@ -267,14 +375,18 @@ async function main(args: string[]): Promise<number> {
       "out-dir": { type: "string", default: reportsRoot() },
       "notebooks": { type: "string", default: repoPath("notebooks") },
       timeout: { type: "string", default: String(DEFAULT_CELL_TIMEOUT_S) },
+      pdf: { type: "boolean", default: false },
+      "no-code": { type: "boolean", default: false },
       help: { type: "boolean", short: "h" },
     },
   });
   if (values.help) {
     console.log(
-      "Usage: deno task lab [notebook...] [--out-dir reports] [--timeout seconds-per-cell]\n" +
+      "Usage: deno task lab [notebook...] [--pdf] [--no-code] [--out-dir reports] " +
+        "[--timeout seconds-per-cell]\n" +
         "Executes the notebooks (all under notebooks/ when none is named) with LAB_PROFILE " +
-        "(quick|full, default full) and writes reports/<name>.ipynb and .html.",
+        "(quick|full, default full) and writes reports/<name>.ipynb and .html; --no-code also " +
+        "writes <name>.no-code.html without the code cells, --pdf a .pdf of each report.",
     );
     return 0;
   }
@@ -292,21 +404,46 @@ async function main(args: string[]): Promise<number> {
     );
     return 0;
   }
+  const chromium = await findChromium();
+  if (values.pdf && chromium === null) throw new Error(NO_CHROMIUM);
   console.log(
     `Running ${notebooks.length} notebook(s), profile ${labProfile.name} ` +
       `(${labProfile.requests} requests, ${labProfile.repeats} repeat(s), ` +
-      `levels ${labProfile.levels.join(", ")}):`,
+      `levels ${labProfile.levels.join(", ")}; slow sections ${labProfile.timedRunS} s per run ` +
+      `at ${labProfile.timedLevels.join(", ")}):`,
   );
-  const chromium = await findChromium();
+  const names = notebooks.map((path) => basename(path));
+  const reportsPerNotebook = values["no-code"] ? 2 : 1;
+  const estimateOptions = {
+    notebooks: names,
+    timed: (await listGenerators()).some((g) =>
+      g.installed && (g.name === "oha" || g.name === "wrk")
+    ),
+    extraReports: reportsPerNotebook - 1,
+    pdfs: values.pdf ? reportsPerNotebook : 0,
+  };
+  const estimate = estimateLab(labProfile, estimateOptions);
+  if (estimate.perNotebook.size > 0) {
+    console.log(estimateLine(estimate.totalS, estimate.perNotebook, labProfile.name));
+  }
+
   const failures: string[] = [];
+  const labStarted = performance.now();
   for (const notebook of notebooks) {
-    console.log(`\n▶ ${displayPath(notebook)}`);
+    const expected = estimate.perNotebook.get(basename(notebook));
+    const about = expected === undefined ? "" : ` (about ${formatSeconds(expected)})`;
+    console.log(`\n▶ ${displayPath(notebook)}${about}`);
+    const status = new StatusPrinter();
     try {
       const done = await executeNotebook(notebook, {
         outDir: values["out-dir"],
         profile: labProfile.name,
         timeoutS,
-      });
+        noCode: values["no-code"],
+        pdf: values.pdf,
+        chromium,
+        onEvent: (event) => status.show(event),
+      }).finally(() => status.clear());
       console.log(
         `  executed in ${formatSeconds(done.seconds)}: ${done.codeCells} code cells, ` +
           `${done.outputs} outputs`,
@@ -315,6 +452,10 @@ async function main(args: string[]): Promise<number> {
       if (done.html !== null) {
         const charts = countSvgCharts(await Deno.readTextFile(done.html));
         console.log(`  html:     ${displayPath(done.html)} (${charts} charts)`);
+        if (done.noCodeHtml !== null) {
+          console.log(`  no code:  ${displayPath(done.noCodeHtml)}`);
+        }
+        for (const pdf of done.pdfs) console.log(`  pdf:      ${displayPath(pdf)}`);
         if (chromium !== null) {
           const shot = await screenshotHtml(done.html, {
             outPath: done.html.replace(/\.html$/, ".png"),
@@ -337,14 +478,33 @@ async function main(args: string[]): Promise<number> {
       failures.push(displayPath(notebook));
     }
   }
+  const took = formatSeconds((performance.now() - labStarted) / 1000);
   if (failures.length > 0) {
-    console.error(`\n${failures.length} notebook(s) failed: ${failures.join(", ")}`);
+    console.error(`\n${failures.length} notebook(s) failed: ${failures.join(", ")} (${took})`);
     return 1;
   }
   console.log(
-    `\nAll ${notebooks.length} notebook(s) ran; reports are in ${displayPath(values["out-dir"])}/`,
+    `\nAll ${notebooks.length} notebook(s) ran in ${took}; reports are in ` +
+      `${displayPath(values["out-dir"])}/`,
   );
   return 0;
+}
+
+/**
+ * The line printed before the lab starts: the estimated duration, per notebook, and the hint to
+ * use the quick profile when this is the full one.
+ */
+export function estimateLine(
+  totalS: number,
+  perNotebook: ReadonlyMap<string, number>,
+  profileName: string,
+): string {
+  const parts = [...perNotebook].map(([name, seconds]) =>
+    `${name.replace(/\.ipynb$/, "").split("_")[0]} ${formatSeconds(seconds)}`
+  );
+  const each = parts.length > 1 ? ` (${parts.join(", ")})` : "";
+  const hint = profileName === "quick" ? "" : "; for a short run: LAB_PROFILE=quick deno task lab";
+  return `Estimated duration: about ${formatSeconds(totalS)}${each}${hint}`;
 }
 
 function displayPath(path: string): string {

@@ -380,6 +380,13 @@ export interface LabProfile {
   repeats: number;
   /** Concurrency levels swept (`ab -c`). */
   levels: readonly number[];
+  /**
+   * Seconds per run of the slow sections (`/io`, `/cpu`, the balancer's `/io` and strategies),
+   * which run for a fixed time instead of `requests`: 1000 requests of 20 ms at c=1 take 20 s.
+   */
+  timedRunS: number;
+  /** Concurrency levels of the slow sections (the course's levels less 15 in `full`). */
+  timedLevels: readonly number[];
 }
 
 /** The profiles: `quick` for tests and a first look, `full` for the course's numbers. */
@@ -389,12 +396,16 @@ export const PROFILES: Readonly<Record<ProfileName, Readonly<LabProfile>>> = Obj
     requests: 200,
     repeats: 1,
     levels: Object.freeze([1, 10, 50]),
+    timedRunS: 1,
+    timedLevels: Object.freeze([1, 10, 50]),
   }),
   full: Object.freeze({
     name: "full",
     requests: 1000,
     repeats: 3,
     levels: Object.freeze([1, 5, 10, 15, 50, 100]),
+    timedRunS: 1,
+    timedLevels: Object.freeze([1, 5, 10, 50, 100]),
   }),
 });
 
@@ -414,7 +425,7 @@ export function profile(name: string | undefined = Deno.env.get("LAB_PROFILE")):
     );
   }
   const found = PROFILES[chosen];
-  return { ...found, levels: [...found.levels] };
+  return { ...found, levels: [...found.levels], timedLevels: [...found.timedLevels] };
 }
 
 /** True when `name` is one of the {@link PROFILES}. */

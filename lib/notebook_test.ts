@@ -26,8 +26,17 @@ Deno.test("profile() defaults to full and reads quick", () => {
     requests: 1000,
     repeats: 3,
     levels: [1, 5, 10, 15, 50, 100],
+    timedRunS: 1,
+    timedLevels: [1, 5, 10, 50, 100],
   });
-  assertEquals(profile("quick"), { name: "quick", requests: 200, repeats: 1, levels: [1, 10, 50] });
+  assertEquals(profile("quick"), {
+    name: "quick",
+    requests: 200,
+    repeats: 1,
+    levels: [1, 10, 50],
+    timedRunS: 1,
+    timedLevels: [1, 10, 50],
+  });
   assertEquals(profile(" quick "), profile("quick"));
 });
 

@@ -197,7 +197,8 @@ const chromium: Component = {
   aptPackages: ["chromium"],
   programs: ["chromium"],
   installNote: "chromium (about 1 min)",
-  fix: "to check exported HTML as a browser shows it: `sudo apt-get install chromium`",
+  fix: "for `deno task lab --pdf` and to check reports as a browser shows them: " +
+    "`sudo apt-get install chromium`",
   probe: () => versionOf("chromium", ["--version"], /Chromium (\S+)/),
 };
 
@@ -241,10 +242,18 @@ const processTools: Component = {
 };
 
 /** What the lab needs (`deno task setup`, `deno task lab`, `deno task jupyter`). */
-export const LAB_COMPONENTS: readonly Component[] = [jupyter, denoKernel, notebookUi, ab, wrk, oha];
+export const LAB_COMPONENTS: readonly Component[] = [
+  jupyter,
+  denoKernel,
+  notebookUi,
+  ab,
+  wrk,
+  oha,
+  chromium,
+];
 
 /** What only the tests and benchmarks add to {@link LAB_COMPONENTS}. */
-export const TEST_EXTRAS: readonly Component[] = [chromium, nginx, locust, processTools];
+export const TEST_EXTRAS: readonly Component[] = [nginx, locust, processTools];
 
 /** The components setup handles for `purpose`: the tests get the lab's list and their extras. */
 export function componentsFor(purpose: "lab" | "tests"): readonly Component[] {

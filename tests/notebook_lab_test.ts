@@ -28,6 +28,10 @@ Deno.test("a failing cell fails executeNotebook with the cell and its error", as
     assert(message.includes("checkServers(1);"), "the failing cell's source is shown");
     assert(!message.includes("Traceback"), "no Python traceback");
     assert(!message.includes("\x1b["), "no terminal colours");
+    // The cells run before the failure are kept, outputs included.
+    assert(message.includes(`the cells run until then, with their outputs: ${dir}/failing.ipynb`));
+    const kept = await readNotebook(join(dir, "failing.ipynb"));
+    assertEquals(kept.cells[0]?.execution_count, 1);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
