@@ -50,6 +50,8 @@ export interface ThreadsOptions extends ListenOptions {
   wwwRoot?: string;
   /** Bytes of each worker's slot; larger responses go by message (default 64 KiB). */
   slotBytes?: number;
+  /** The pool's worker module (default `threads_worker.ts`: the application). */
+  workerModule?: URL;
 }
 
 /** Starts the threads model in this process; resolves once every pool worker is ready. */
@@ -76,7 +78,7 @@ export async function startThreads(options: ThreadsOptions = {}): Promise<Server
   pool = await ThreadPool.create({
     size,
     slotBytes: options.slotBytes,
-    moduleUrl: new URL("./threads_worker.ts", import.meta.url),
+    moduleUrl: options.workerModule ?? new URL("./threads_worker.ts", import.meta.url),
     setup: (index) => ({
       model: "threads",
       counters: counters.buffer,
