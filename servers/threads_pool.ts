@@ -68,9 +68,12 @@ export interface HandoffStats {
   requests: number;
   /** Requests or responses that did not fit a slot and went by `postMessage`. */
   byMessage: number;
-  /** µs the listener spent on handoffs: encoding heads, waking workers, decoding responses. */
+  /**
+   * µs the listener spent in handoff code: copying request heads into slots, reading responses
+   * back. Waking a thread is not included: the woken thread may take the core at that moment.
+   */
   listenerUs: number;
-  /** µs the workers spent on handoffs: decoding heads, reading and encoding responses. */
+  /** µs the workers spent in handoff code: reading heads, copying responses into slots. */
   workerUs: number;
   /** µs the workers spent inside the application (blocked `/io` waits included). */
   appUs: number;
@@ -288,8 +291,9 @@ export class ThreadPool {
       const message: SlotMessage = { type: "request", head: job.head };
       entry.worker.postMessage(message);
     }
-    entry.slot.publish(SlotState.Request);
+    // Timed before the wake-up: the woken worker may take the core inside publish().
     this.#listenerUs += (performance.now() - start) * 1000;
+    entry.slot.publish(SlotState.Request);
     if (!this.#watching) this.#watch();
   }
 

@@ -99,7 +99,7 @@ Deno.test("thread pool: keeps text, binary, empty and absent bodies apart", asyn
     const empty = await get(pool, "/empty");
     assert.equal(empty.status, 204);
     assert.equal(empty.body, null);
-    const head = await get(pool, "/head");
+    const head = await get(pool, "/head", { method: "HEAD" });
     assert.equal(head.headers.get("content-length"), "42");
     assert.equal(head.body, null);
     const missing = await get(pool, "/nothing");

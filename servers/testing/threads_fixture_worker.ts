@@ -5,7 +5,7 @@
  * - `/hold?ms=N&id=I`: logs `I` as started, blocks N ms, answers `I`.
  * - `/headers`: answers the request's headers as JSON pairs.
  * - `/binary?n=N`: N bytes cycling through 0..255 (not UTF-8), typed as UTF-8 text.
- * - `/empty`: a 204 with no body; `/head`: a 200 with a `content-length` and no body.
+ * - `/empty`: a 204 with no body; `/head`: a 200 with a `content-length` and no body (for HEAD).
  * - `/die`: ends this worker with an uncaught error while the request is running.
  *
  * The log is the `counters` buffer of the setup: cell 0 counts started requests, cell 1 the
