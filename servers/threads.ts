@@ -22,7 +22,7 @@ import { cpuUnitsPerMs } from "./cpu_work.ts";
 import type { ListenOptions, ServerHandle } from "./server_handle.ts";
 import { intFlag, runServerScript } from "./server_script.ts";
 import { serveModel } from "./serve_model.ts";
-import { type HandoffStats, ThreadPool } from "./threads_pool.ts";
+import { type HandoffStats, HeadTooLargeError, ThreadPool } from "./threads_pool.ts";
 
 /** The course's port for the threaded server. */
 export const THREADS_PORT = 46000;
@@ -103,6 +103,11 @@ export async function startThreads(options: ThreadsOptions = {}): Promise<Server
     try {
       return await workers.run(request);
     } catch (error) {
+      if (error instanceof HeadTooLargeError) {
+        return new Response(`${error.message}: send fewer or shorter headers\n`, {
+          status: 431,
+        });
+      }
       const reason = error instanceof Error ? error.message : String(error);
       return new Response(`internal error: ${reason}\n`, { status: 500 });
     } finally {

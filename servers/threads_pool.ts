@@ -1,15 +1,22 @@
 /**
  * A fixed pool of Web Workers that each run one request at a time, with a FIFO queue in front.
  *
- * The listener hands a request to an idle worker; when all K workers are busy the request waits
- * in the queue, as a connection waits for a free thread in a thread-pool server. The handoff
- * goes through shared memory, not messages: each worker has a {@link Slot} the listener writes
- * the request head into, and the worker sleeps in `Atomics.wait` until one arrives (a blocked
- * thread). When a worker has answered it rings one doorbell shared by the pool
- * (`Atomics.notify`); the listener, which awaits the doorbell with `Atomics.waitAsync`, then
- * collects every answered slot. Only what does not fit in a slot travels by `postMessage`.
+ * The listener posts requests, in arrival order, into a ring of shared-memory {@link Slot}s
+ * (a few more than K) and keeps the rest in a queue until a slot is free. Each worker takes
+ * the next request by drawing a ticket (`Atomics.add` on a shared counter): ticket n is the
+ * n-th request posted, so requests start in FIFO order, and since a worker serves one request
+ * at a time at most K run at once. A worker with no request to serve sleeps in `Atomics.wait`
+ * on its ticket's slot until the listener posts there (a blocked thread); a busy pool's workers
+ * go from one request to the next without sleeping.
  *
- * The worker side of this protocol is `threads_worker_loop.ts`; the messages are defined here.
+ * A worker that has answered rings a doorbell shared by the pool (`Atomics.notify`), which the
+ * listener awaits with `Atomics.waitAsync`, then collects every answered slot. A worker does
+ * not ring when the listener was rung already and has not started collecting: a busy
+ * listener collects answers in batches instead of being woken for every request. No
+ * structured clone and no message event is involved, except for a response too large for its
+ * slot, whose body goes by `postMessage` (transferred, not copied).
+ *
+ * The worker side of this protocol is `threads_worker_loop.ts`.
  *
  * @module
  */
@@ -42,16 +49,34 @@ export interface ThreadInit extends ThreadSetup {
   type: "init";
   /** This worker's position in the pool (0-based). */
   index: number;
-  /** This worker's {@link Slot} buffer. */
-  slot: SharedArrayBuffer;
-  /** The doorbell: one `Int32` a worker increments and notifies when it has answered. */
-  doorbell: SharedArrayBuffer;
+  /** The ring of slots, in order. */
+  ring: SharedArrayBuffer[];
+  /** Pool-wide `Int32` fields (see {@link Dispatch}). */
+  dispatch: SharedArrayBuffer;
   /** Handoff timings: {@link TIMING_FIELDS} `Float64` cells per worker (see {@link HandoffStats}). */
   timings: SharedArrayBuffer;
+  /** A ticket this worker takes over from a worker that died before serving it. */
+  adoptTicket: number | null;
 }
 
-/** Messages a worker posts: ready once, then responses too large for its slot. */
+/** Messages a worker posts: ready once, then responses too large for their slot. */
 export type ThreadMessage = { type: "ready" } | SlotMessage;
+
+/** Pool-wide `Int32` fields shared by the listener and the workers. */
+export const Dispatch = {
+  /** Counts answers; the listener waits on it. */
+  Doorbell: 0,
+  /** Requests posted into the ring so far (the next ticket to post). */
+  Posted: 1,
+  /** Tickets drawn by workers so far (the next ticket to draw). */
+  Drawn: 2,
+  /** 1 once the pool closes. */
+  Closed: 3,
+  /** 1 from a worker's ring until the listener starts collecting (0): one ring is enough. */
+  Rung: 4,
+  /** First of K fields: the ticket each worker holds now. */
+  Held: 8,
+} as const;
 
 /** `Float64` cells per worker in {@link ThreadInit.timings}. */
 export const TIMING_FIELDS = 3;
@@ -66,7 +91,7 @@ export const WORKER_BY_MESSAGE = 2;
 export interface HandoffStats {
   /** Requests handed to a worker and answered (or failed). */
   requests: number;
-  /** Requests or responses that did not fit a slot and went by `postMessage`. */
+  /** Responses that did not fit a slot and went by `postMessage`. */
   byMessage: number;
   /**
    * µs the listener spent in handoff code: copying request heads into slots, reading responses
@@ -77,6 +102,8 @@ export interface HandoffStats {
   workerUs: number;
   /** µs the workers spent inside the application (blocked `/io` waits included). */
   appUs: number;
+  /** Times the listener was woken to collect answers (fewer than requests when batched). */
+  wakeUps: number;
   /** Bytes of one slot's data area: larger responses go by message. */
   slotBytes: number;
 }
@@ -93,6 +120,11 @@ export interface ThreadPoolOptions {
   slotBytes?: number;
 }
 
+/** A request head too large for a slot (the listener answers 431). */
+export class HeadTooLargeError extends Error {
+  override name = "HeadTooLargeError";
+}
+
 interface Job {
   head: RequestHead;
   resolve(response: Response): void;
@@ -102,37 +134,45 @@ interface Job {
 interface PoolWorker {
   index: number;
   worker: Worker;
-  slot: Slot;
-  job: Job | null;
-  /** Responses received by message and not yet collected. */
-  mailbox: SlotMessage[];
-  /** Set while the listener waits for this worker's response message. */
-  onMail: ((message: SlotMessage) => void) | null;
   readyTimer?: ReturnType<typeof setTimeout>;
 }
 
 /** Longest wait for a worker to load its module and report ready. */
 const READY_TIMEOUT_MS = 30_000;
+/** Slots in the ring beyond K: requests posted ahead, so a worker rarely waits for the listener. */
+const RING_EXTRA = 8;
 
 /** K workers and a FIFO queue of requests waiting for one of them. */
 export class ThreadPool {
   readonly #options: ThreadPoolOptions;
   readonly #slotBytes: number;
-  readonly #workers: PoolWorker[] = [];
-  readonly #idle: PoolWorker[] = [];
-  readonly #queue: Job[] = [];
-  readonly #doorbell = new Int32Array(new SharedArrayBuffer(4));
+  readonly #ring: Slot[];
+  /** The job whose request is in each ring slot, or null when the slot is free. */
+  readonly #jobs: (Job | null)[];
+  readonly #dispatch: Int32Array;
   readonly #timings: Float64Array;
-  #busy = 0;
+  readonly #workers: PoolWorker[] = [];
+  readonly #queue: Job[] = [];
+  /** Large responses received by message, by ticket, and the tickets waiting for one. */
+  readonly #mail = new Map<number, SlotMessage>();
+  readonly #mailWaiters = new Map<number, (message: SlotMessage) => void>();
+  #posted = 0;
+  #inRing = 0;
   #watching = false;
   #closed = false;
   #requests = 0;
-  #requestsByMessage = 0;
   #listenerUs = 0;
+  #wakeUps = 0;
 
   private constructor(options: ThreadPoolOptions) {
     this.#options = options;
     this.#slotBytes = options.slotBytes ?? DEFAULT_SLOT_BYTES;
+    const ringSize = options.size + RING_EXTRA;
+    this.#ring = Array.from({ length: ringSize }, () => Slot.create(this.#slotBytes));
+    this.#jobs = Array.from({ length: ringSize }, () => null);
+    this.#dispatch = new Int32Array(
+      new SharedArrayBuffer((Dispatch.Held + options.size) * Int32Array.BYTES_PER_ELEMENT),
+    );
     this.#timings = new Float64Array(
       new SharedArrayBuffer(options.size * TIMING_FIELDS * Float64Array.BYTES_PER_ELEMENT),
     );
@@ -143,11 +183,11 @@ export class ThreadPool {
     if (!Number.isInteger(options.size) || options.size < 1) {
       throw new RangeError(`pool size must be a whole number of at least 1, got ${options.size}`);
     }
+    Slot.create(options.slotBytes ?? DEFAULT_SLOT_BYTES); // a bad slot size fails here
     const pool = new ThreadPool(options);
-    Slot.create(pool.#slotBytes); // a bad slot size fails here, before any worker starts
     try {
       await Promise.all(
-        Array.from({ length: options.size }, (_, index) => pool.#spawn(index)),
+        Array.from({ length: options.size }, (_, index) => pool.#spawn(index, null)),
       );
     } catch (error) {
       pool.close();
@@ -161,19 +201,26 @@ export class ThreadPool {
     return this.#options.size;
   }
 
-  /** Requests waiting for a worker. */
+  /** Requests waiting for a worker: queued here or posted and not yet drawn. */
   get queued(): number {
-    return this.#queue.length;
+    const drawn = Atomics.load(this.#dispatch, Dispatch.Drawn);
+    return this.#queue.length + Math.max(0, this.#posted - drawn);
+  }
+
+  /** Bytes of a request head a slot holds: a larger head is refused with {@link HeadTooLargeError}. */
+  get maxHeadBytes(): number {
+    return this.#slotBytes;
   }
 
   /** What the handoffs cost so far. */
   handoffStats(): HandoffStats {
     const stats: HandoffStats = {
       requests: this.#requests,
-      byMessage: this.#requestsByMessage,
+      byMessage: 0,
       listenerUs: this.#listenerUs,
       workerUs: 0,
       appUs: 0,
+      wakeUps: this.#wakeUps,
       slotBytes: this.#slotBytes,
     };
     for (let i = 0; i < this.size; i++) {
@@ -186,7 +233,8 @@ export class ThreadPool {
 
   /**
    * Runs `request` on the next free worker and resolves with its response. The request's body
-   * is not passed on: the threads model hands workers GET and HEAD requests only.
+   * is not passed on: the threads model hands workers GET and HEAD requests only. Rejects with
+   * {@link HeadTooLargeError} when its method, URL and headers do not fit a slot.
    */
   run(request: Request): Promise<Response> {
     if (this.#closed) return Promise.reject(new Error("the thread pool is closed"));
@@ -194,10 +242,8 @@ export class ThreadPool {
     const head: RequestHead = [request.method, request.url, [...request.headers]];
     this.#listenerUs += (performance.now() - start) * 1000;
     return new Promise((resolve, reject) => {
-      const job = { head, resolve, reject };
-      const free = this.#idle.pop();
-      if (free) this.#assign(free, job);
-      else this.#queue.push(job);
+      this.#queue.push({ head, resolve, reject });
+      this.#feed();
     });
   }
 
@@ -207,23 +253,24 @@ export class ThreadPool {
     this.#closed = true;
     const error = new Error("the thread pool was closed");
     for (const job of this.#queue.splice(0)) job.reject(error);
+    Atomics.store(this.#dispatch, Dispatch.Closed, 1);
+    for (const slot of this.#ring) slot.publish(SlotState.Close);
     for (const entry of this.#workers) {
       clearTimeout(entry.readyTimer);
-      entry.slot.publish(SlotState.Close);
       entry.worker.terminate();
-      entry.job?.reject(error);
-      entry.job = null;
     }
-    this.#busy = 0;
-    Atomics.notify(this.#doorbell, 0); // ends the watch loop
+    this.#jobs.forEach((job, i) => {
+      job?.reject(error);
+      this.#jobs[i] = null;
+    });
+    this.#inRing = 0;
+    Atomics.notify(this.#dispatch, Dispatch.Doorbell); // ends the watch loop
     this.#workers.length = 0;
-    this.#idle.length = 0;
   }
 
-  #spawn(index: number): Promise<void> {
+  #spawn(index: number, adoptTicket: number | null): Promise<void> {
     const worker = new Worker(this.#options.moduleUrl, { type: "module" });
-    const slot = Slot.create(this.#slotBytes);
-    const entry: PoolWorker = { index, worker, slot, job: null, mailbox: [], onMail: null };
+    const entry: PoolWorker = { index, worker };
     this.#workers[index] = entry;
     return new Promise((resolve, reject) => {
       let ready = false;
@@ -235,12 +282,15 @@ export class ThreadPool {
         if (message.type === "ready") {
           ready = true;
           clearTimeout(timer);
-          this.#release(entry);
           resolve();
-        } else if (entry.onMail) {
-          entry.onMail(message);
+          return;
+        }
+        const waiter = this.#mailWaiters.get(message.ticket);
+        if (waiter) {
+          this.#mailWaiters.delete(message.ticket);
+          waiter(message);
         } else {
-          entry.mailbox.push(message);
+          this.#mail.set(message.ticket, message);
         }
       };
       worker.onerror = (event: ErrorEvent) => {
@@ -257,56 +307,72 @@ export class ThreadPool {
         ...this.#options.setup(index),
         type: "init",
         index,
-        slot: slot.buffer,
-        doorbell: this.#doorbell.buffer as SharedArrayBuffer,
+        ring: this.#ring.map((slot) => slot.buffer),
+        dispatch: this.#dispatch.buffer as SharedArrayBuffer,
         timings: this.#timings.buffer as SharedArrayBuffer,
+        adoptTicket,
       };
       worker.postMessage(init);
     });
   }
 
-  /** A worker died mid-request: fail its request and start a fresh worker in its place. */
+  /**
+   * A worker died. If it was serving a request, that request fails; if it held a ticket whose
+   * request it had not started, its replacement takes the ticket over, so no request is lost.
+   */
   #replace(entry: PoolWorker, error: Error): void {
     entry.worker.terminate();
-    if (entry.job) this.#settle(entry, error);
     if (this.#closed || this.#workers[entry.index] !== entry) return;
-    this.#spawn(entry.index).catch(() => {
+    const ticket = Atomics.load(this.#dispatch, Dispatch.Held + entry.index);
+    const at = ticket % this.#ring.length;
+    const slot = this.#ring[at]!;
+    const started = slot.ticket === ticket &&
+      (slot.state === SlotState.Running || slot.state === SlotState.Response);
+    if (started && slot.state === SlotState.Running && this.#jobs[at]) {
+      this.#settle(at, error);
+    }
+    this.#spawn(entry.index, started ? null : ticket).catch(() => {
       // The replacement failed too: the pool runs with one worker fewer.
     });
+    this.#feed();
   }
 
-  #release(entry: PoolWorker): void {
-    if (this.#closed || this.#workers[entry.index] !== entry) return;
-    const next = this.#queue.shift();
-    if (next) this.#assign(entry, next);
-    else this.#idle.push(entry);
-  }
-
-  #assign(entry: PoolWorker, job: Job): void {
-    const start = performance.now();
-    entry.job = job;
-    this.#busy++;
-    if (!entry.slot.writeRequest(job.head)) {
-      this.#requestsByMessage++;
-      const message: SlotMessage = { type: "request", head: job.head };
-      entry.worker.postMessage(message);
+  /** Posts queued requests into free ring slots, in order, and wakes a worker waiting there. */
+  #feed(): void {
+    while (this.#queue.length > 0 && !this.#closed) {
+      const at = this.#posted % this.#ring.length;
+      if (this.#jobs[at] !== null) break; // the ring is full: the rest wait here
+      const job = this.#queue.shift()!;
+      const start = performance.now();
+      const slot = this.#ring[at]!;
+      if (!slot.writeRequest(job.head)) {
+        job.reject(new HeadTooLargeError(`request head larger than ${this.#slotBytes} bytes`));
+        continue;
+      }
+      slot.ticket = this.#posted;
+      this.#jobs[at] = job;
+      this.#inRing++;
+      this.#posted++;
+      Atomics.store(this.#dispatch, Dispatch.Posted, this.#posted);
+      // Timed before the wake-up: the woken worker may take the core inside publish().
+      this.#listenerUs += (performance.now() - start) * 1000;
+      slot.publish(SlotState.Request);
     }
-    // Timed before the wake-up: the woken worker may take the core inside publish().
-    this.#listenerUs += (performance.now() - start) * 1000;
-    entry.slot.publish(SlotState.Request);
-    if (!this.#watching) this.#watch();
+    if (this.#inRing > 0 && !this.#watching) this.#watch();
   }
 
-  /** Collects answered slots until no worker is busy, sleeping on the doorbell in between. */
+  /** Collects answered slots until none is in use, sleeping on the doorbell in between. */
   async #watch(): Promise<void> {
     this.#watching = true;
     try {
-      while (this.#busy > 0) {
-        const rung = Atomics.load(this.#doorbell, 0);
+      while (this.#inRing > 0) {
+        const rung = Atomics.load(this.#dispatch, Dispatch.Doorbell);
+        Atomics.store(this.#dispatch, Dispatch.Rung, 0); // a worker answering now rings again
         this.#collect();
-        if (this.#busy === 0) break;
-        const wait = Atomics.waitAsync(this.#doorbell, 0, rung);
+        if (this.#inRing === 0) break;
+        const wait = Atomics.waitAsync(this.#dispatch, Dispatch.Doorbell, rung);
         if (wait.async) await wait.value;
+        this.#wakeUps++;
       }
     } finally {
       this.#watching = false;
@@ -314,47 +380,50 @@ export class ThreadPool {
   }
 
   #collect(): void {
-    for (const entry of this.#workers) {
-      if (entry.job === null || entry.onMail || entry.slot.state !== SlotState.Response) continue;
-      if (entry.slot.byMessage) {
-        this.#awaitMail(entry);
+    let freed = false;
+    for (let at = 0; at < this.#ring.length; at++) {
+      const slot = this.#ring[at]!;
+      if (this.#jobs[at] === null || slot.state !== SlotState.Response) continue;
+      if (slot.byMessage) {
+        this.#awaitMail(at, slot.ticket);
         continue;
       }
       const start = performance.now();
-      const answer = entry.slot.readResponse();
-      const response = toResponse(answer);
+      const response = toResponse(slot.readResponse());
       this.#listenerUs += (performance.now() - start) * 1000;
-      this.#settle(entry, response);
+      this.#settle(at, response);
+      freed = true;
     }
+    if (freed) this.#feed();
   }
 
   /** The response did not fit the slot: it comes (or came) by message. */
-  #awaitMail(entry: PoolWorker): void {
+  #awaitMail(at: number, ticket: number): void {
+    if (this.#mailWaiters.has(ticket)) return;
     const take = (message: SlotMessage) => {
-      entry.onMail = null;
-      if (message.type !== "response" || entry.job === null) return;
+      if (this.#jobs[at] === null || this.#ring[at]!.ticket !== ticket) return;
       const body = message.body === null ? null : new Uint8Array(message.body);
-      this.#settle(entry, toResponse({ ...message, body }));
+      this.#settle(at, toResponse({ ...message, body }));
+      this.#feed();
     };
-    const waiting = entry.mailbox.shift();
-    if (waiting) take(waiting);
-    else entry.onMail = take;
+    const arrived = this.#mail.get(ticket);
+    if (arrived) {
+      this.#mail.delete(ticket);
+      take(arrived);
+    } else {
+      this.#mailWaiters.set(ticket, take);
+    }
   }
 
-  /** Ends the job of `entry` with a response or an error, and gives the worker its next job. */
-  #settle(entry: PoolWorker, outcome: Response | Error): void {
-    const job = entry.job!;
-    entry.job = null;
-    this.#busy--;
+  /** Ends the job in ring slot `at` with a response or an error, and frees the slot. */
+  #settle(at: number, outcome: Response | Error): void {
+    const job = this.#jobs[at]!;
+    this.#jobs[at] = null;
+    this.#inRing--;
     this.#requests++;
-    if (outcome instanceof Error) {
-      job.reject(outcome);
-      return;
-    }
-    // The worker waits while its slot says Response: no need to wake it for Idle.
-    entry.slot.rest();
-    job.resolve(outcome);
-    this.#release(entry);
+    this.#ring[at]!.set(SlotState.Idle);
+    if (outcome instanceof Error) job.reject(outcome);
+    else job.resolve(outcome);
   }
 }
 

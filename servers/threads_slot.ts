@@ -27,14 +27,16 @@ import { TEXT_CONTENT_TYPE } from "./app.ts";
 
 /** What a slot holds now. */
 export const SlotState = {
-  /** Nothing to do: the worker waits for a request. */
+  /** Free: the listener may post the next request here. */
   Idle: 0,
-  /** A request waits for the worker. */
+  /** A request waits for the worker that holds its ticket. */
   Request: 1,
+  /** A worker is serving the request. */
+  Running: 2,
   /** The worker answered: the response waits for the listener. */
-  Response: 2,
-  /** The pool is closing: the worker stops. */
-  Close: 3,
+  Response: 3,
+  /** The pool is closing: a worker waiting here stops. */
+  Close: 4,
 } as const;
 
 /** One of the {@link SlotState} values. */
@@ -45,6 +47,7 @@ const STATE = 0;
 const HEAD_LENGTH = 1;
 const BODY_LENGTH = 2;
 const BY_MESSAGE = 3;
+const TICKET = 4;
 /** Bytes before the data area (room for more fields, 8-byte aligned). */
 const HEADER_BYTES = 32;
 
@@ -66,10 +69,14 @@ export interface SlotResponse {
   body: Uint8Array<ArrayBuffer> | string | null;
 }
 
-/** A frame that did not fit in the slot and travels by `postMessage`. */
-export type SlotMessage =
-  | { type: "request"; head: RequestHead }
-  | { type: "response"; status: number; headers: [string, string][]; body: ArrayBuffer | null };
+/** A response that did not fit its slot and travels by `postMessage`, with its ticket. */
+export interface SlotMessage {
+  type: "response";
+  ticket: number;
+  status: number;
+  headers: [string, string][];
+  body: ArrayBuffer | null;
+}
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -109,6 +116,15 @@ export class Slot {
     return Atomics.load(this.fields, STATE) as SlotState;
   }
 
+  /** The ticket (request number) of what the slot holds. */
+  get ticket(): number {
+    return Atomics.load(this.fields, TICKET);
+  }
+
+  set ticket(ticket: number) {
+    Atomics.store(this.fields, TICKET, ticket);
+  }
+
   /** True when the frame now in the slot travels by `postMessage` instead. */
   get byMessage(): boolean {
     return Atomics.load(this.fields, BY_MESSAGE) === 1;
@@ -120,12 +136,9 @@ export class Slot {
     Atomics.notify(this.fields, STATE);
   }
 
-  /**
-   * Marks an answered slot idle without waking its worker, which sleeps until the next
-   * {@link Slot.publish} of a request.
-   */
-  rest(): void {
-    Atomics.store(this.fields, STATE, SlotState.Idle);
+  /** Sets the state without waking anyone (no thread waits for this change). */
+  set(state: SlotState): void {
+    Atomics.store(this.fields, STATE, state);
   }
 
   /**
@@ -137,7 +150,7 @@ export class Slot {
     return this.state;
   }
 
-  /** Writes a request head into the data area; false when it does not fit (send it by message). */
+  /** Writes a request head into the data area; false when it does not fit. */
   writeRequest([method, url, headers]: RequestHead): boolean {
     let text = `${method}\n${url}`;
     for (const [name, value] of headers) text += `\n${name}:${value}`;

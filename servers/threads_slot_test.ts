@@ -42,6 +42,12 @@ Deno.test("slot: response bodies keep their bytes, emptiness and absence", () =>
   assert.equal(slot.byMessage, true);
 });
 
+Deno.test("slot: carries the ticket of the request it holds", () => {
+  const slot = Slot.create(256);
+  slot.ticket = 41;
+  assert.equal(new Slot(slot.buffer).ticket, 41);
+});
+
 Deno.test("slot: a body read back is a copy the next response cannot change", () => {
   const slot = Slot.create(256);
   slot.writeResponse(200, [], new Uint8Array([1, 2, 3]));
@@ -66,7 +72,7 @@ Deno.test("slot: the state wakes a thread blocked on it", async () => {
     await new Promise((resolve) => setTimeout(resolve, 50));
     slot.publish(SlotState.Request);
     assert.equal(await woke, SlotState.Request);
-    slot.rest();
+    slot.set(SlotState.Idle);
     assert.equal(slot.state, SlotState.Idle);
   } finally {
     worker.terminate();

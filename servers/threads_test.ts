@@ -44,6 +44,18 @@ Deno.test("threads: responses larger than a slot arrive byte for byte", async ()
   });
 });
 
+Deno.test("threads: a request head larger than a slot gets 431, and the server goes on", async () => {
+  await withThreads({ slotBytes: 1024 }, async (s) => {
+    const headers = Object.fromEntries(
+      Array.from({ length: 40 }, (_, i) => [`x-filler-${i}`, "y".repeat(40)]),
+    );
+    const refused = await fetchAll(`${s.url}/`, { headers });
+    assert.equal(refused.status, 431);
+    assert.match(refused.text, /larger than 1024 bytes: send fewer or shorter headers/);
+    assert.equal((await fetchAll(`${s.url}/`)).status, 200);
+  });
+});
+
 Deno.test("threads: /stats counts every handoff and what it cost", async () => {
   await withThreads({}, async (s) => {
     const before = (await stats(s.url)).handoff!;

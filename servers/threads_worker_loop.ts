@@ -1,10 +1,11 @@
 /**
- * The worker side of the threads model's pool: wait for a request in the slot, serve it, put
- * the response back, ring the doorbell, wait again.
+ * The worker side of the threads model's pool: draw a ticket, wait for its request in the
+ * ring, serve it, put the response back, ring the doorbell, draw again.
  *
- * Between requests the worker's thread sleeps in `Atomics.wait` on its slot: it is a blocked
- * thread, woken by the listener's `Atomics.notify`, not an event loop waiting for a message.
- * While a request runs, the worker does nothing else; the pool never hands it a second one.
+ * A worker with no request to serve sleeps in `Atomics.wait` on its ticket's slot: it is a
+ * blocked thread, woken by the listener's `Atomics.notify`, not an event loop waiting for a
+ * message. While a request runs, the worker does nothing else. See `threads_pool.ts` for the
+ * protocol.
  *
  * @module
  */
@@ -12,6 +13,7 @@
 /// <reference lib="deno.worker" />
 
 import {
+  Dispatch,
   type ThreadInit,
   type ThreadMessage,
   TIMING_FIELDS,
@@ -20,38 +22,43 @@ import {
   WORKER_HANDOFF_US,
 } from "./threads_pool.ts";
 import { lazyRequest } from "./threads_request.ts";
-import { type RequestHead, Slot, type SlotMessage, SlotState } from "./threads_slot.ts";
+import { Slot, type SlotMessage, SlotState } from "./threads_slot.ts";
 
 /** Answers one request inside a pool worker. */
 export type PoolHandler = (request: Request) => Response | Promise<Response>;
 
 /**
  * Makes this Web Worker a pool worker: on the pool's init message, `setup` builds the handler,
- * the worker reports ready and serves requests from its slot until the pool closes.
+ * the worker reports ready and serves requests from the ring until the pool closes.
  */
 export function runPoolWorker(setup: (init: ThreadInit) => PoolHandler): void {
   self.onmessage = (event: MessageEvent<ThreadInit>) => {
     const init = event.data;
     const handler = setup(init);
-    const mailbox = new Mailbox();
-    self.onmessage = (message: MessageEvent<SlotMessage>) => mailbox.put(message.data);
+    self.onmessage = null;
     post({ type: "ready" });
     // A rejection here (a bug, not a failed request) ends the worker; the pool replaces it.
-    serveSlot(init, handler, mailbox);
+    serveRing(init, handler);
   };
 }
 
-async function serveSlot(init: ThreadInit, handler: PoolHandler, mailbox: Mailbox) {
-  const slot = new Slot(init.slot);
-  const doorbell = new Int32Array(init.doorbell);
+async function serveRing(init: ThreadInit, handler: PoolHandler): Promise<void> {
+  const ring = init.ring.map((buffer) => new Slot(buffer));
+  const dispatch = new Int32Array(init.dispatch);
   const timings = new Float64Array(init.timings);
   const cell = init.index * TIMING_FIELDS;
+  let ticket = init.adoptTicket ?? Atomics.add(dispatch, Dispatch.Drawn, 1);
   while (true) {
+    Atomics.store(dispatch, Dispatch.Held + init.index, ticket);
+    const slot = ring[ticket % ring.length]!;
     let state = slot.state;
-    while (state !== SlotState.Request && state !== SlotState.Close) state = slot.waitWhile(state);
-    if (state === SlotState.Close) return;
+    while (!(state === SlotState.Request && slot.ticket === ticket)) {
+      if (state === SlotState.Close || Atomics.load(dispatch, Dispatch.Closed) === 1) return;
+      state = slot.waitWhile(state);
+    }
+    slot.set(SlotState.Running);
     const woke = performance.now();
-    const [method, url, headerPairs] = slot.byMessage ? await mailbox.take() : slot.readRequest();
+    const [method, url, headerPairs] = slot.readRequest();
     const appStart = performance.now();
     let response = answer(handler, lazyRequest(method, url, headerPairs));
     if (response instanceof Promise) response = await response;
@@ -61,6 +68,7 @@ async function serveSlot(init: ThreadInit, handler: PoolHandler, mailbox: Mailbo
     if (!slot.writeResponse(response.status, headers, body)) {
       const message: SlotMessage = {
         type: "response",
+        ticket,
         status: response.status,
         headers,
         body: body?.buffer as ArrayBuffer ?? null,
@@ -72,9 +80,14 @@ async function serveSlot(init: ThreadInit, handler: PoolHandler, mailbox: Mailbo
     const done = performance.now();
     timings[cell + WORKER_HANDOFF_US]! += (appStart - woke + done - appEnd) * 1000;
     timings[cell + WORKER_APP_US]! += (appEnd - appStart) * 1000;
-    slot.publish(SlotState.Response);
-    Atomics.add(doorbell, 0, 1);
-    Atomics.notify(doorbell, 0);
+    slot.set(SlotState.Response);
+    Atomics.add(dispatch, Dispatch.Doorbell, 1);
+    // Wake the listener, unless it was woken already and has not started collecting: it
+    // will find this answer too, and a busy listener is not woken once per request.
+    if (Atomics.exchange(dispatch, Dispatch.Rung, 1) === 0) {
+      Atomics.notify(dispatch, Dispatch.Doorbell);
+    }
+    ticket = Atomics.add(dispatch, Dispatch.Drawn, 1);
   }
 }
 
@@ -108,28 +121,6 @@ async function bodyBytes(method: string, response: Response): Promise<Uint8Array
   if (NULL_BODY_STATUSES.has(response.status)) return null;
   const bytes = new Uint8Array(await response.arrayBuffer());
   return bytes.byteLength === 0 && method === "HEAD" ? null : bytes;
-}
-
-/** Request heads that came by message, taken in order. */
-class Mailbox {
-  readonly #heads: RequestHead[] = [];
-  #taker: ((head: RequestHead) => void) | null = null;
-
-  put(message: SlotMessage): void {
-    if (message.type !== "request") return;
-    if (this.#taker) {
-      this.#taker(message.head);
-      this.#taker = null;
-    } else {
-      this.#heads.push(message.head);
-    }
-  }
-
-  take(): Promise<RequestHead> {
-    const head = this.#heads.shift();
-    if (head) return Promise.resolve(head);
-    return new Promise((resolve) => this.#taker = resolve);
-  }
 }
 
 function post(message: ThreadMessage, transfer: Transferable[] = []): void {
