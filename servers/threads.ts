@@ -2,9 +2,11 @@
  * The threads model: one listener and a pool of K blocking workers.
  *
  * One `Deno.serve` accepts every connection and hands each request to a pool of K Web Workers
- * (see `threads_pool.ts`). Inside a worker the application runs in blocking style: `/io` blocks
- * the worker's thread, `/cpu` holds it, so at most K requests make progress at once and the
- * others wait in a FIFO queue. This is the 2020 course's `server_thread_http.py`, done right: a
+ * (see `threads_pool.ts`) through shared memory: the request head goes into a slot, a worker
+ * sleeping in `Atomics.wait` takes it, and the response comes back the same way. Inside a
+ * worker the application runs in blocking style: `/io` blocks the worker's thread, `/cpu` holds
+ * it, so at most K requests make progress at once and the others wait in a FIFO queue. What
+ * the handoff costs is in `/stats` (`handoff`, see `HandoffStats`). This is the 2020 course's `server_thread_http.py`, done right: a
  * bounded pool, a real listen backlog, and no thread left spinning after its request.
  *
  * Counters: slot 0 counts the whole server (requests received by the listener, queued ones

@@ -1,16 +1,17 @@
 /**
- * The shared-memory mailbox between the threads model's listener and one pool worker.
+ * One slot of the shared-memory ring between the threads model's listener and its pool workers.
  *
- * Each worker owns one {@link Slot}: a `SharedArrayBuffer` holding a small header of `Int32`
- * fields and a data area. The listener writes a request's head (method, URL, headers) into the
- * data area as text and flips the state to {@link SlotState.Request}; the worker, blocked in
- * `Atomics.wait` on that state, wakes up, serves the request and writes the response (status,
- * headers, body bytes) into the same area, then flips the state to
- * {@link SlotState.Response}. No structured clone and no message event is involved: the cost
- * of a handoff is two text encodings, a copy of the body and two thread wake-ups.
+ * A {@link Slot} is a `SharedArrayBuffer` holding a small header of `Int32` fields (state,
+ * ticket, lengths) and a data area. The listener writes a request's head (method, URL,
+ * headers) into the data area as text, with the request's ticket, and flips the state to
+ * {@link SlotState.Request}; the worker holding that ticket, blocked in `Atomics.wait` on the
+ * state, wakes up, serves the request and writes the response (status, headers, body bytes)
+ * into the same area, then flips the state to {@link SlotState.Response}. No structured clone
+ * and no message event is involved: a handoff costs two text encodings and a copy of the body.
  *
- * A head or a response that does not fit in the data area travels by `postMessage` instead
- * (the body transferred, not copied) and the slot only says so ({@link Slot.byMessage}).
+ * A response that does not fit in the data area travels by `postMessage` instead (the body
+ * transferred, not copied) and the slot only says so ({@link Slot.byMessage}); a request head
+ * that does not fit is refused ({@link Slot.writeRequest} returns false).
  *
  * @example Layout of one slot
  * ```ts
