@@ -277,8 +277,8 @@ if (handoff) {
     `threads handoff code: ${handoff.handoffUs.toFixed(1)} µs/req ` +
       `(listener ${handoff.listenerUs.toFixed(1)}, worker ${handoff.workerUs.toFixed(1)}; ` +
       `application ${handoff.appUs.toFixed(1)}) of the ${extra.toFixed(1)} µs/req of CPU ` +
-      "threads uses beyond async;\nthe rest is switching threads (a worker and the listener " +
-      "woken per request). Timed in the code,\nso it grows when other processes take the core.",
+      "threads uses beyond async;\nthe rest is switching threads (waking blocked workers and " +
+      "the listener). Timed in the code,\nso it grows when other processes take the core.",
   );
 }
 const asyncRatio = (best.get("async")?.rps ?? NaN) / bare;

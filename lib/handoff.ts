@@ -6,8 +6,8 @@
  * Both servers do the same application work and the same HTTP work per request, so the threads
  * server's CPU per request minus the async server's is what the pool adds. `/stats` splits
  * that: the handoff code the listener and the workers run (copying heads and bodies through the
- * slots), timed in the code; the rest is switching threads (waking a worker and then the
- * listener for every request), which no code section can time.
+ * slots), timed in the code; the rest is switching threads (waking a blocked worker, then the
+ * listener), which no code section can time.
  *
  * @example
  * ```ts
@@ -112,8 +112,8 @@ export function handoffMarkdown(measured: HandoffMeasurement): string {
   return `${cpu}: the pool adds **${us(extra)}** per request ` +
     `(${(threadsCpuUs / asyncCpuUs).toFixed(1)}x the async model's CPU). Of that, ` +
     `${code}, so the handoff code is **${(share * 100).toFixed(0)}%** of the difference. The ` +
-    `other ${us(rest)} is mostly switching threads: every request wakes a blocked worker and ` +
-    `then the listener again, which an event loop never does.`;
+    `other ${us(rest)} is mostly switching threads: waking blocked workers and then the ` +
+    `listener, which an event loop never does.`;
 }
 
 /** Options of {@link measureHandoff}. */
