@@ -50,7 +50,7 @@ function cpuSeconds(pid: number | null): number {
 /** Two runs' handoffs as one, weighted by their requests. */
 function mergeHandoff(a: HandoffPerRequest, b: HandoffPerRequest): HandoffPerRequest {
   const requests = a.requests + b.requests;
-  const mean = (key: "listenerUs" | "workerUs" | "handoffUs" | "appUs") =>
+  const mean = (key: "listenerUs" | "workerUs" | "handoffUs" | "appUs" | "wakeUps") =>
     (a[key] * a.requests + b[key] * b.requests) / requests;
   return {
     requests,
@@ -58,6 +58,7 @@ function mergeHandoff(a: HandoffPerRequest, b: HandoffPerRequest): HandoffPerReq
     workerUs: mean("workerUs"),
     handoffUs: mean("handoffUs"),
     appUs: mean("appUs"),
+    wakeUps: mean("wakeUps"),
     byMessage: a.byMessage + b.byMessage,
   };
 }
@@ -276,7 +277,8 @@ if (handoff) {
   console.log(
     `threads handoff code: ${handoff.handoffUs.toFixed(1)} µs/req ` +
       `(listener ${handoff.listenerUs.toFixed(1)}, worker ${handoff.workerUs.toFixed(1)}; ` +
-      `application ${handoff.appUs.toFixed(1)}) of the ${extra.toFixed(1)} µs/req of CPU ` +
+      `application ${handoff.appUs.toFixed(1)}; listener woken ${handoff.wakeUps.toFixed(2)} ` +
+      `times per request) of the ${extra.toFixed(1)} µs/req of CPU ` +
       "threads uses beyond async;\nthe rest is switching threads (waking blocked workers and " +
       "the listener). Timed in the code,\nso it grows when other processes take the core.",
   );

@@ -38,7 +38,9 @@ export interface HandoffPerRequest {
   handoffUs: number;
   /** Time inside the application per request (for `/`: its whole work). */
   appUs: number;
-  /** Requests or responses that were too large for a slot and went by message. */
+  /** Times the listener was woken to collect answers, per request (below 1: in batches). */
+  wakeUps: number;
+  /** Responses that were too large for a slot and went by message. */
   byMessage: number;
 }
 
@@ -70,13 +72,15 @@ export function handoffPerRequest(
   if (!(requests > 0)) {
     throw new Error(`no request was handed to a pool worker between the two /stats readings`);
   }
-  const per = (key: "listenerUs" | "workerUs" | "appUs") => (after[key] - before[key]) / requests;
+  const per = (key: "listenerUs" | "workerUs" | "appUs" | "wakeUps") =>
+    (after[key] - before[key]) / requests;
   return {
     requests,
     listenerUs: per("listenerUs"),
     workerUs: per("workerUs"),
     handoffUs: per("listenerUs") + per("workerUs"),
     appUs: per("appUs"),
+    wakeUps: per("wakeUps"),
     byMessage: after.byMessage - before.byMessage,
   };
 }

@@ -8,7 +8,15 @@ function stats(
   workerUs: number,
   appUs: number,
 ): HandoffStats {
-  return { requests, byMessage: 0, listenerUs, workerUs, appUs, slotBytes: 65536 };
+  return {
+    requests,
+    byMessage: 0,
+    listenerUs,
+    workerUs,
+    appUs,
+    wakeUps: requests / 10,
+    slotBytes: 65536,
+  };
 }
 
 Deno.test("handoff: per request between two /stats readings", () => {
@@ -19,6 +27,7 @@ Deno.test("handoff: per request between two /stats readings", () => {
     workerUs: 5,
     handoffUs: 8,
     appUs: 1,
+    wakeUps: 0.1,
     byMessage: 0,
   });
 });
