@@ -1,13 +1,14 @@
 /**
  * A fixed pool of Web Workers that each run one request at a time, with a FIFO queue in front.
  *
- * The listener posts requests, in arrival order, into a ring of shared-memory {@link Slot}s
- * (a few more than K) and keeps the rest in a queue until a slot is free. Each worker takes
- * the next request by drawing a ticket (`Atomics.add` on a shared counter): ticket n is the
- * n-th request posted, so requests start in FIFO order, and since a worker serves one request
- * at a time at most K run at once. A worker with no request to serve sleeps in `Atomics.wait`
- * on its ticket's slot until the listener posts there (a blocked thread); a busy pool's workers
- * go from one request to the next without sleeping.
+ * The listener posts requests, in arrival order, into free shared-memory {@link Slot}s (a few
+ * more than K) and keeps the rest in a queue until a slot is free. Each worker takes the next
+ * request by drawing a ticket (`Atomics.add` on a shared counter): ticket n is the n-th request
+ * posted, and the listener writes which slot holds it into the ticket's cell of a shared table.
+ * So requests start in FIFO order, and since a worker serves one request at a time at most K
+ * run at once. A worker with no request to serve sleeps in `Atomics.wait` on its ticket's cell
+ * until the listener posts there (a blocked thread); a busy pool's workers go from one request
+ * to the next without sleeping.
  *
  * A worker that has answered rings a doorbell shared by the pool (`Atomics.notify`), which the
  * listener awaits with `Atomics.waitAsync`, then collects every answered slot. A worker does
@@ -49,7 +50,9 @@ export interface ThreadInit extends ThreadSetup {
   type: "init";
   /** This worker's position in the pool (0-based). */
   index: number;
-  /** The ring of slots, in order. */
+  /** Workers in the pool, K. */
+  size: number;
+  /** The slots, in order. */
   ring: SharedArrayBuffer[];
   /** Pool-wide `Int32` fields (see {@link Dispatch}). */
   dispatch: SharedArrayBuffer;
@@ -77,6 +80,13 @@ export const Dispatch = {
   /** First of K fields: the ticket each worker holds now. */
   Held: 8,
 } as const;
+
+/**
+ * Cells in the ticket table (after the K held fields): cell `n % TICKET_CELLS` holds 1 + the
+ * slot of ticket n once posted, and 0 again once its worker took it. A cell still unread when
+ * its next ticket comes up holds the listener back (it needs this many tickets in flight).
+ */
+export const TICKET_CELLS = 1024;
 
 /** `Float64` cells per worker in {@link ThreadInit.timings}. */
 export const TIMING_FIELDS = 3;
@@ -153,6 +163,8 @@ export class ThreadPool {
   readonly #timings: Float64Array;
   readonly #workers: PoolWorker[] = [];
   readonly #queue: Job[] = [];
+  /** Free slots (indexes into the ring). */
+  readonly #free: number[];
   /** Large responses received by message, by ticket, and the tickets waiting for one. */
   readonly #mail = new Map<number, SlotMessage>();
   readonly #mailWaiters = new Map<number, (message: SlotMessage) => void>();
@@ -170,8 +182,11 @@ export class ThreadPool {
     const ringSize = options.size + RING_EXTRA;
     this.#ring = Array.from({ length: ringSize }, () => Slot.create(this.#slotBytes));
     this.#jobs = Array.from({ length: ringSize }, () => null);
+    this.#free = Array.from({ length: ringSize }, (_, i) => ringSize - 1 - i);
     this.#dispatch = new Int32Array(
-      new SharedArrayBuffer((Dispatch.Held + options.size) * Int32Array.BYTES_PER_ELEMENT),
+      new SharedArrayBuffer(
+        (Dispatch.Held + options.size + TICKET_CELLS) * Int32Array.BYTES_PER_ELEMENT,
+      ),
     );
     this.#timings = new Float64Array(
       new SharedArrayBuffer(options.size * TIMING_FIELDS * Float64Array.BYTES_PER_ELEMENT),
@@ -205,11 +220,6 @@ export class ThreadPool {
   get queued(): number {
     const drawn = Atomics.load(this.#dispatch, Dispatch.Drawn);
     return this.#queue.length + Math.max(0, this.#posted - drawn);
-  }
-
-  /** Bytes of a request head a slot holds: a larger head is refused with {@link HeadTooLargeError}. */
-  get maxHeadBytes(): number {
-    return this.#slotBytes;
   }
 
   /** What the handoffs cost so far. */
@@ -254,7 +264,9 @@ export class ThreadPool {
     const error = new Error("the thread pool was closed");
     for (const job of this.#queue.splice(0)) job.reject(error);
     Atomics.store(this.#dispatch, Dispatch.Closed, 1);
-    for (const slot of this.#ring) slot.publish(SlotState.Close);
+    for (let cell = 0; cell < TICKET_CELLS; cell++) {
+      Atomics.notify(this.#dispatch, this.#cell(cell));
+    }
     for (const entry of this.#workers) {
       clearTimeout(entry.readyTimer);
       entry.worker.terminate();
@@ -307,6 +319,7 @@ export class ThreadPool {
         ...this.#options.setup(index),
         type: "init",
         index,
+        size: this.size,
         ring: this.#ring.map((slot) => slot.buffer),
         dispatch: this.#dispatch.buffer as SharedArrayBuffer,
         timings: this.#timings.buffer as SharedArrayBuffer,
@@ -324,39 +337,49 @@ export class ThreadPool {
     entry.worker.terminate();
     if (this.#closed || this.#workers[entry.index] !== entry) return;
     const ticket = Atomics.load(this.#dispatch, Dispatch.Held + entry.index);
-    const at = ticket % this.#ring.length;
-    const slot = this.#ring[at]!;
-    const started = slot.ticket === ticket &&
-      (slot.state === SlotState.Running || slot.state === SlotState.Response);
-    if (started && slot.state === SlotState.Running && this.#jobs[at]) {
-      this.#settle(at, error);
+    const taken = ticket < this.#posted &&
+      Atomics.load(this.#dispatch, this.#cell(ticket)) === 0;
+    if (taken) {
+      const at = this.#ring.findIndex((slot, i) =>
+        slot.ticket === ticket && this.#jobs[i] !== null && slot.state === SlotState.Running
+      );
+      if (at >= 0) this.#settle(at, error);
     }
-    this.#spawn(entry.index, started ? null : ticket).catch(() => {
+    this.#spawn(entry.index, taken ? null : ticket).catch(() => {
       // The replacement failed too: the pool runs with one worker fewer.
     });
     this.#feed();
   }
 
+  /** Index in the dispatch array of the ticket table's cell for `ticket`. */
+  #cell(ticket: number): number {
+    return Dispatch.Held + this.size + ticket % TICKET_CELLS;
+  }
+
   /** Posts queued requests into free ring slots, in order, and wakes a worker waiting there. */
   #feed(): void {
-    while (this.#queue.length > 0 && !this.#closed) {
-      const at = this.#posted % this.#ring.length;
-      if (this.#jobs[at] !== null) break; // the ring is full: the rest wait here
+    while (this.#queue.length > 0 && this.#free.length > 0 && !this.#closed) {
+      const cell = this.#cell(this.#posted);
+      if (Atomics.load(this.#dispatch, cell) !== 0) break; // not yet taken: wait for it
       const job = this.#queue.shift()!;
+      const at = this.#free.pop()!;
       const start = performance.now();
       const slot = this.#ring[at]!;
       if (!slot.writeRequest(job.head)) {
+        this.#free.push(at);
         job.reject(new HeadTooLargeError(`request head larger than ${this.#slotBytes} bytes`));
         continue;
       }
       slot.ticket = this.#posted;
+      slot.set(SlotState.Request);
       this.#jobs[at] = job;
       this.#inRing++;
       this.#posted++;
       Atomics.store(this.#dispatch, Dispatch.Posted, this.#posted);
-      // Timed before the wake-up: the woken worker may take the core inside publish().
+      Atomics.store(this.#dispatch, cell, at + 1);
+      // Timed before the wake-up: the woken worker may take the core inside notify().
       this.#listenerUs += (performance.now() - start) * 1000;
-      slot.publish(SlotState.Request);
+      Atomics.notify(this.#dispatch, cell);
     }
     if (this.#inRing > 0 && !this.#watching) this.#watch();
   }
@@ -422,6 +445,7 @@ export class ThreadPool {
     this.#inRing--;
     this.#requests++;
     this.#ring[at]!.set(SlotState.Idle);
+    this.#free.push(at);
     if (outcome instanceof Error) job.reject(outcome);
     else job.resolve(outcome);
   }

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { HeadTooLargeError, ThreadPool } from "./threads_pool.ts";
-import { LOG_ORDER, LOG_PEAK, LOG_STARTED } from "./testing/threads_fixture_worker.ts";
+import { LOG_GATE, LOG_ORDER, LOG_PEAK, LOG_STARTED } from "./testing/threads_fixture_worker.ts";
 
 const FIXTURE = new URL("./testing/threads_fixture_worker.ts", import.meta.url);
 const ORIGIN = "http://127.0.0.1:1";
@@ -62,6 +62,28 @@ Deno.test("thread pool: at most K requests run at once, the rest start in FIFO o
     const order = started(log);
     assert.deepEqual([...order].sort((a, b) => a - b), ids);
     order.forEach((id, position) => assert.ok(Math.abs(id - position) < K, `order ${order}`));
+  });
+});
+
+Deno.test("thread pool: a request that blocks its worker holds back no other request", async () => {
+  await withPool(2, async (pool, log) => {
+    const blocked = get(pool, "/gate").then((r) => r.text());
+    // Many more requests than slots go through the other worker while one worker is blocked.
+    const others = Promise.all(
+      Array.from({ length: 60 }, (_, id) => get(pool, `/hold?id=${id}`).then((r) => r.text())),
+    );
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const stuck = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error("requests waited for the blocked one")), 30_000);
+    });
+    try {
+      assert.equal((await Promise.race([others, stuck])).length, 60);
+    } finally {
+      clearTimeout(timer);
+      Atomics.store(log, LOG_GATE, 1);
+      Atomics.notify(log, LOG_GATE);
+    }
+    assert.equal(await blocked, "through the gate");
   });
 });
 

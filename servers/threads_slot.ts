@@ -4,8 +4,8 @@
  * A {@link Slot} is a `SharedArrayBuffer` holding a small header of `Int32` fields (state,
  * ticket, lengths) and a data area. The listener writes a request's head (method, URL,
  * headers) into the data area as text, with the request's ticket, and flips the state to
- * {@link SlotState.Request}; the worker holding that ticket, blocked in `Atomics.wait` on the
- * state, wakes up, serves the request and writes the response (status, headers, body bytes)
+ * {@link SlotState.Request}; the worker holding that ticket, blocked in `Atomics.wait` until
+ * then (see `threads_pool.ts`), wakes up, serves the request and writes the response (status, headers, body bytes)
  * into the same area, then flips the state to {@link SlotState.Response}. No structured clone
  * and no message event is involved: a handoff costs two text encodings and a copy of the body.
  *
@@ -36,8 +36,6 @@ export const SlotState = {
   Running: 2,
   /** The worker answered: the response waits for the listener. */
   Response: 3,
-  /** The pool is closing: a worker waiting here stops. */
-  Close: 4,
 } as const;
 
 /** One of the {@link SlotState} values. */

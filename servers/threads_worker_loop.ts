@@ -16,6 +16,7 @@ import {
   Dispatch,
   type ThreadInit,
   type ThreadMessage,
+  TICKET_CELLS,
   TIMING_FIELDS,
   WORKER_APP_US,
   WORKER_BY_MESSAGE,
@@ -46,16 +47,20 @@ async function serveRing(init: ThreadInit, handler: PoolHandler): Promise<void> 
   const ring = init.ring.map((buffer) => new Slot(buffer));
   const dispatch = new Int32Array(init.dispatch);
   const timings = new Float64Array(init.timings);
-  const cell = init.index * TIMING_FIELDS;
+  const timing = init.index * TIMING_FIELDS;
+  const tickets = Dispatch.Held + init.size; // the ticket table follows the held fields
   let ticket = init.adoptTicket ?? Atomics.add(dispatch, Dispatch.Drawn, 1);
   while (true) {
     Atomics.store(dispatch, Dispatch.Held + init.index, ticket);
-    const slot = ring[ticket % ring.length]!;
-    let state = slot.state;
-    while (!(state === SlotState.Request && slot.ticket === ticket)) {
-      if (state === SlotState.Close || Atomics.load(dispatch, Dispatch.Closed) === 1) return;
-      state = slot.waitWhile(state);
+    const cell = tickets + ticket % TICKET_CELLS;
+    let posted = Atomics.load(dispatch, cell);
+    while (posted === 0) {
+      if (Atomics.load(dispatch, Dispatch.Closed) === 1) return;
+      Atomics.wait(dispatch, cell, 0);
+      posted = Atomics.load(dispatch, cell);
     }
+    Atomics.store(dispatch, cell, 0); // taken: the cell is free for ticket + TICKET_CELLS
+    const slot = ring[posted - 1]!;
     slot.set(SlotState.Running);
     const woke = performance.now();
     const [method, url, headerPairs] = slot.readRequest();
@@ -74,12 +79,12 @@ async function serveRing(init: ThreadInit, handler: PoolHandler): Promise<void> 
         body: body?.buffer as ArrayBuffer ?? null,
       };
       post(message, body ? [body.buffer as ArrayBuffer] : []);
-      timings[cell + WORKER_BY_MESSAGE]! += 1;
+      timings[timing + WORKER_BY_MESSAGE]! += 1;
     }
     // Timed before the wake-up: the woken listener may take the core inside notify().
     const done = performance.now();
-    timings[cell + WORKER_HANDOFF_US]! += (appStart - woke + done - appEnd) * 1000;
-    timings[cell + WORKER_APP_US]! += (appEnd - appStart) * 1000;
+    timings[timing + WORKER_HANDOFF_US]! += (appStart - woke + done - appEnd) * 1000;
+    timings[timing + WORKER_APP_US]! += (appEnd - appStart) * 1000;
     slot.set(SlotState.Response);
     Atomics.add(dispatch, Dispatch.Doorbell, 1);
     // Wake the listener, unless it was woken already and has not started collecting: it

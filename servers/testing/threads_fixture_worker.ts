@@ -3,13 +3,14 @@
  * with test routes instead of the application.
  *
  * - `/hold?ms=N&id=I`: logs `I` as started, blocks N ms, answers `I`.
+ * - `/gate`: blocks until the test opens the gate (sets log cell {@link LOG_GATE} to 1).
  * - `/headers`: answers the request's headers as JSON pairs.
  * - `/binary?n=N`: N bytes cycling through 0..255 (not UTF-8), typed as UTF-8 text.
  * - `/empty`: a 204 with no body; `/head`: a 200 with a `content-length` and no body (for HEAD).
  * - `/die`: ends this worker with an uncaught error while the request is running.
  *
  * The log is the `counters` buffer of the setup: cell 0 counts started requests, cell 1 the
- * requests running now, cell 2 their peak, cells 3.. the ids in start order.
+ * requests running now, cell 2 their peak, cell 3 the gate, cells 4.. the ids in start order.
  *
  * @module
  */
@@ -24,8 +25,10 @@ export const LOG_STARTED = 0;
 export const LOG_RUNNING = 1;
 /** Peak of the requests running at once. */
 export const LOG_PEAK = 2;
+/** The gate `/gate` waits for: 0 closed, 1 open. */
+export const LOG_GATE = 3;
 /** First cell of the start order. */
-export const LOG_ORDER = 3;
+export const LOG_ORDER = 4;
 
 runPoolWorker((init) => {
   const log = new Int32Array(init.counters);
@@ -43,6 +46,9 @@ runPoolWorker((init) => {
         Atomics.sub(log, LOG_RUNNING, 1);
         return new Response(String(param("id")));
       }
+      case "/gate":
+        Atomics.wait(log, LOG_GATE, 0);
+        return new Response("through the gate");
       case "/headers":
         return Response.json([...request.headers]);
       case "/binary":
