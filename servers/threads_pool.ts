@@ -341,7 +341,7 @@ export class ThreadPool {
       Atomics.load(this.#dispatch, this.#cell(ticket)) === 0;
     if (taken) {
       const at = this.#ring.findIndex((slot, i) =>
-        slot.ticket === ticket && this.#jobs[i] !== null && slot.state === SlotState.Running
+        slot.ticket === ticket && this.#jobs[i] !== null && slot.state !== SlotState.Response
       );
       if (at >= 0) this.#settle(at, error);
     }
