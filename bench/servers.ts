@@ -2,7 +2,12 @@
  * Benchmark: requests per second of each server model on `GET /`, next to a bare `Deno.serve`
  * hello world started the same way (a child process launched by `lib/launch.ts`).
  *
- * `deno task bench:servers [--duration 5s] [--connections 50] [--rounds 3] [--path /]`
+ * `deno task bench:servers [--duration 5s] [--connections 50] [--rounds 3] [--path /] [--ab N]`
+ *
+ * Besides wrk (keep-alive), each round runs `ab -n N -c C` (a new connection per request, the
+ * 2020 course's setup) against async and threads when ab is installed (`--ab 0` skips it). The
+ * summary prints threads / async for both and the threads model's handoff per request from its
+ * `/stats`, beside each server's CPU per request.
  *
  * Every server runs pinned to CPU 0 and wrk to CPU 1 when `taskset` exists, so the load
  * generator does not compete with the server. Each server gets a 1 s warm-up run first. Rounds
@@ -15,11 +20,14 @@
 import { parseArgs } from "node:util";
 import { fileURLToPath } from "node:url";
 import { hasTaskset, launchScript, stopAll, type Target } from "../lib/launch.ts";
+import { type HandoffPerRequest, handoffPerRequest } from "../lib/handoff.ts";
+import type { ThreadsStatsReport } from "../servers/threads.ts";
 import { MODEL_NAMES, MODELS } from "../servers/models.ts";
 import { parseWholeSeconds } from "../lib/duration.ts";
 
 const HELLO = fileURLToPath(new URL("./hello_server.ts", import.meta.url));
 const WRK = ["/usr/bin/wrk", "/usr/local/bin/wrk"];
+const AB = ["/usr/bin/ab", "/usr/local/bin/ab"];
 
 /** What one wrk run measured. */
 interface WrkFigures {
@@ -40,6 +48,22 @@ function cpuSeconds(pid: number | null): number {
   }
 }
 
+/** Two runs' handoffs as one, weighted by their requests. */
+function mergeHandoff(a: HandoffPerRequest, b: HandoffPerRequest): HandoffPerRequest {
+  const requests = a.requests + b.requests;
+  const mean = (key: "listenerUs" | "workerUs" | "handoffUs" | "appUs" | "wakeUps") =>
+    (a[key] * a.requests + b[key] * b.requests) / requests;
+  return {
+    requests,
+    listenerUs: mean("listenerUs"),
+    workerUs: mean("workerUs"),
+    handoffUs: mean("handoffUs"),
+    appUs: mean("appUs"),
+    wakeUps: mean("wakeUps"),
+    byMessage: a.byMessage + b.byMessage,
+  };
+}
+
 function fail(message: string): never {
   console.error(`bench:servers: ${message}`);
   Deno.exit(2);
@@ -53,8 +77,8 @@ function wholeNumber(name: string, raw: string | undefined, min: number, max: nu
   return value;
 }
 
-function findWrk(): string | null {
-  for (const path of WRK) {
+function findTool(paths: string[]): string | null {
+  for (const path of paths) {
     try {
       if (Deno.statSync(path).isFile) return path;
     } catch { /* not here */ }
@@ -87,6 +111,31 @@ async function runWrk(
   };
 }
 
+/** Runs `ab -n requests -c connections` (no keep-alive) and returns its requests per second. */
+async function runAb(
+  ab: string,
+  url: string,
+  requests: number,
+  connections: number,
+  pin: boolean,
+): Promise<number> {
+  const abArgs = ["-q", "-n", String(requests), "-c", String(connections), url];
+  const [program, args] = pin ? ["taskset", ["-c", "1", ab, ...abArgs]] : [ab, abArgs];
+  const output = await new Deno.Command(program, { args, stdout: "piped", stderr: "piped" })
+    .output();
+  const text = new TextDecoder().decode(output.stdout);
+  const rps = Number(/Requests per second:\s+([\d.]+)/.exec(text)?.[1]);
+  if (!output.success || !Number.isFinite(rps)) {
+    throw new Error(`ab failed on ${url}: ${new TextDecoder().decode(output.stderr).trim()}`);
+  }
+  return rps;
+}
+
+async function threadsHandoff(url: string): Promise<ThreadsStatsReport["handoff"]> {
+  const response = await fetch(`${url}/stats`);
+  return (await response.json() as ThreadsStatsReport).handoff;
+}
+
 const { values } = (() => {
   try {
     return parseArgs({
@@ -96,6 +145,7 @@ const { values } = (() => {
         connections: { type: "string", default: "50" },
         rounds: { type: "string", default: "3" },
         path: { type: "string", default: "/" },
+        ab: { type: "string", default: "20000" },
         help: { type: "boolean", short: "h" },
       },
     });
@@ -105,9 +155,12 @@ const { values } = (() => {
 })();
 if (values.help) {
   console.log(
-    "Usage: deno task bench:servers [--duration 5s] [--connections C] [--rounds N] [--path P]\n\n" +
+    "Usage: deno task bench:servers [--duration 5s] [--connections C] [--rounds N] [--path P]\n" +
+      "                               [--ab N]\n\n" +
       "Runs wrk -t1 -cC -dSs against a bare Deno.serve hello world and each server model,\n" +
-      "in alternating rounds, and prints req/s and the ratio to the bare server.",
+      "in alternating rounds, and prints req/s and the ratio to the bare server. With ab\n" +
+      "installed, each round also runs ab -n N -cC (no keep-alive) on async and threads\n" +
+      "(--ab 0 skips it) and the summary prints threads / async for both.",
   );
   Deno.exit(0);
 }
@@ -120,10 +173,12 @@ const durationS = (() => {
 })();
 const connections = wholeNumber("connections", values.connections, 1, 10_000);
 const rounds = wholeNumber("rounds", values.rounds, 1, 20);
+const abRequests = wholeNumber("ab", values.ab, 0, 10_000_000);
 const path = values.path ?? "/";
 if (!path.startsWith("/")) fail(`--path must start with /, got '${path}'`);
 
-const wrk = findWrk();
+const wrk = findTool(WRK);
+const ab = abRequests > 0 ? findTool(AB) : null;
 if (wrk === null) {
   console.log("bench:servers: wrk is not installed, nothing to measure (apt-get install wrk)");
   Deno.exit(0);
@@ -135,13 +190,22 @@ console.log(
     : "taskset not found: servers and wrk share every CPU (numbers are noisier).",
 );
 console.log(
-  `wrk -t1 -c${connections} -d${durationS}s on ${path}, ${rounds} round(s), best round counts.\n`,
+  `wrk -t1 -c${connections} -d${durationS}s on ${path}, ${rounds} round(s), best round counts.`,
+);
+console.log(
+  ab
+    ? `ab -n ${abRequests} -c${connections} (no keep-alive) on async and threads too.\n`
+    : `ab ${abRequests > 0 ? "is not installed" : "skipped (--ab 0)"}: wrk only.\n`,
 );
 
 const names = ["bare", ...MODEL_NAMES];
 const best = new Map<string, WrkFigures>();
 /** Server CPU seconds and requests over every counted run, per server. */
 const cpu = new Map<string, { seconds: number; requests: number }>();
+/** ab's best round, per server (async and threads only). */
+const bestAb = new Map<string, number>();
+/** The threads model's handoff over every counted wrk run. */
+let handoff: HandoffPerRequest | null = null;
 const targets: Target[] = [];
 try {
   for (const name of names) {
@@ -152,6 +216,7 @@ try {
   }
   for (let round = 1; round <= rounds; round++) {
     for (const target of targets) {
+      const handoffBefore = target.name === "threads" ? await threadsHandoff(target.url) : null;
       const cpuBefore = cpuSeconds(target.pid);
       const figures = await runWrk(wrk, target.url + path, durationS, connections, pin);
       const used = cpu.get(target.name) ?? { seconds: 0, requests: 0 };
@@ -165,6 +230,15 @@ try {
         `round ${round}  ${target.name.padEnd(8)} ${figures.rps.toFixed(0)} req/s${note}`,
       );
       if ((best.get(target.name)?.rps ?? 0) < figures.rps) best.set(target.name, figures);
+      if (handoffBefore) {
+        const run = handoffPerRequest(handoffBefore, await threadsHandoff(target.url));
+        handoff = handoff === null ? run : mergeHandoff(handoff, run);
+      }
+      if (ab && (target.name === "async" || target.name === "threads")) {
+        const rps = await runAb(ab, target.url + path, abRequests, connections, pin);
+        console.log(`round ${round}  ${target.name.padEnd(8)} ${rps.toFixed(0)} req/s with ab`);
+        bestAb.set(target.name, Math.max(bestAb.get(target.name) ?? 0, rps));
+      }
     }
   }
 } finally {
@@ -193,6 +267,29 @@ console.log(
   "\nreq/s: the best round. CPU µs/req: the server's CPU time over all counted runs divided by\n" +
     "the requests it served; other load on the machine disturbs it less than req/s.",
 );
+const threadsRatio = (best.get("threads")?.rps ?? NaN) / (best.get("async")?.rps ?? NaN);
+console.log(
+  `\nthreads / async with wrk (keep-alive): ${threadsRatio.toFixed(2)} (goal: at least 0.50)`,
+);
+if (bestAb.size > 0) {
+  const abRatio = (bestAb.get("threads") ?? NaN) / (bestAb.get("async") ?? NaN);
+  console.log(
+    `threads / async with ab (no keep-alive): ${abRatio.toFixed(2)} (goal: at least 0.90; ` +
+      `async ${bestAb.get("async")?.toFixed(0)}, threads ${bestAb.get("threads")?.toFixed(0)} ` +
+      "req/s, best rounds)",
+  );
+}
+if (handoff) {
+  const extra = cpuPerRequest("threads") - cpuPerRequest("async");
+  console.log(
+    `threads handoff code: ${handoff.handoffUs.toFixed(1)} µs/req ` +
+      `(listener ${handoff.listenerUs.toFixed(1)}, worker ${handoff.workerUs.toFixed(1)}; ` +
+      `application ${handoff.appUs.toFixed(1)}; listener woken ${handoff.wakeUps.toFixed(2)} ` +
+      `times per request) of the ${extra.toFixed(1)} µs/req of CPU ` +
+      "threads uses beyond async;\nthe rest is switching threads (waking blocked workers and " +
+      "the listener). Timed in the code,\nso it grows when other processes take the core.",
+  );
+}
 const asyncRatio = (best.get("async")?.rps ?? NaN) / bare;
 console.log(
   asyncRatio >= 0.9

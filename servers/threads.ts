@@ -2,9 +2,11 @@
  * The threads model: one listener and a pool of K blocking workers.
  *
  * One `Deno.serve` accepts every connection and hands each request to a pool of K Web Workers
- * (see `threads_pool.ts`). Inside a worker the application runs in blocking style: `/io` blocks
- * the worker's thread, `/cpu` holds it, so at most K requests make progress at once and the
- * others wait in a FIFO queue. This is the 2020 course's `server_thread_http.py`, done right: a
+ * (see `threads_pool.ts`) through shared memory: the request head goes into a slot, a worker
+ * sleeping in `Atomics.wait` takes it, and the response comes back the same way. Inside a
+ * worker the application runs in blocking style: `/io` blocks the worker's thread, `/cpu` holds
+ * it, so at most K requests make progress at once and the others wait in a FIFO queue. What
+ * the handoff costs is in `/stats` (`handoff`, see `HandoffStats`). This is the 2020 course's `server_thread_http.py`, done right: a
  * bounded pool, a real listen backlog, and no thread left spinning after its request.
  *
  * Counters: slot 0 counts the whole server (requests received by the listener, queued ones
@@ -22,7 +24,7 @@ import { cpuUnitsPerMs } from "./cpu_work.ts";
 import type { ListenOptions, ServerHandle } from "./server_handle.ts";
 import { intFlag, runServerScript } from "./server_script.ts";
 import { serveModel } from "./serve_model.ts";
-import { ThreadPool, type ThreadRequest } from "./threads_pool.ts";
+import { type HandoffStats, HeadTooLargeError, ThreadPool } from "./threads_pool.ts";
 
 /** The course's port for the threaded server. */
 export const THREADS_PORT = 46000;
@@ -36,12 +38,22 @@ const EXECUTING = 1;
 /** Counter slot of the first pool worker. */
 const FIRST_WORKER = 2;
 
+/** What the threads model's `GET /stats` returns: the common report plus its handoffs. */
+export interface ThreadsStatsReport extends StatsReport {
+  /** What handing requests to the pool's workers and back cost (see `threads_pool.ts`). */
+  handoff?: HandoffStats;
+}
+
 /** Options of {@link startThreads}. */
 export interface ThreadsOptions extends ListenOptions {
   /** Pool size K (default {@link DEFAULT_POOL_SIZE}). */
   pool?: number;
   /** Folder for static files (defaults to `data/www`). */
   wwwRoot?: string;
+  /** Bytes of each worker's slot; larger responses go by message (default 64 KiB). */
+  slotBytes?: number;
+  /** The pool's worker module (default `threads_worker.ts`: the application). */
+  workerModule?: URL;
 }
 
 /** Starts the threads model in this process; resolves once every pool worker is ready. */
@@ -54,20 +66,22 @@ export async function startThreads(options: ThreadsOptions = {}): Promise<Server
   }
   const counters = Counters.create(FIRST_WORKER + size);
   const unitsPerMs = cpuUnitsPerMs();
-  const stats = (): StatsReport => ({
+  let pool: ThreadPool | null = null;
+  const stats = (): ThreadsStatsReport => ({
     model: "threads",
     pid: Deno.pid,
     ...counters.read(0),
     executing: counters.read(EXECUTING),
     workers: Array.from({ length: size }, (_, i) => counters.read(FIRST_WORKER + i)),
     poolSize: size,
+    handoff: pool?.handoffStats(),
   });
   const control = createApp({ model: "threads", counters, slots: [], stats });
-  const pool = await ThreadPool.create({
+  pool = await ThreadPool.create({
     size,
-    moduleUrl: new URL("./threads_worker.ts", import.meta.url),
-    init: (index) => ({
-      type: "init",
+    slotBytes: options.slotBytes,
+    moduleUrl: options.workerModule ?? new URL("./threads_worker.ts", import.meta.url),
+    setup: (index) => ({
       model: "threads",
       counters: counters.buffer,
       slots: [EXECUTING, FIRST_WORKER + index],
@@ -75,6 +89,7 @@ export async function startThreads(options: ThreadsOptions = {}): Promise<Server
       cpuUnitsPerMs: unitsPerMs,
     }),
   });
+  const workers = pool;
 
   async function handle(request: Request): Promise<Response> {
     // Control paths, and methods the app refuses (405), are answered here: a POST's body is
@@ -88,16 +103,13 @@ export async function startThreads(options: ThreadsOptions = {}): Promise<Server
     }
     counters.begin(0);
     try {
-      const message: ThreadRequest = {
-        type: "request",
-        method: request.method,
-        url: request.url,
-        headers: [...request.headers],
-        body: null,
-      };
-      const reply = await pool.run(message);
-      return new Response(reply.body, { status: reply.status, headers: reply.headers });
+      return await workers.run(request);
     } catch (error) {
+      if (error instanceof HeadTooLargeError) {
+        return new Response(`${error.message}: send fewer or shorter headers\n`, {
+          status: 431,
+        });
+      }
       const reason = error instanceof Error ? error.message : String(error);
       return new Response(`internal error: ${reason}\n`, { status: 500 });
     } finally {
@@ -110,10 +122,10 @@ export async function startThreads(options: ThreadsOptions = {}): Promise<Server
       ...options,
       model: "threads",
       defaultPort: THREADS_PORT,
-      afterFinished: () => pool.close(),
+      afterFinished: () => workers.close(),
     }, (listen) => Deno.serve(listen, handle));
   } catch (error) {
-    pool.close();
+    workers.close();
     throw error;
   }
 }
