@@ -1,26 +1,26 @@
 import { deepEqual as assertEquals, ok as assert } from "node:assert/strict";
 import { startBalancer } from "./balancer.ts";
-import { HttpError } from "./balancer/http_error.ts";
-import { DEFAULT_LIMITS } from "./balancer/limits.ts";
-import { findHeadEnd, forwardedHeadText, parseRequestHead } from "./balancer/request_head.ts";
-import { clientResponseHead, parseBackendHead } from "./balancer/response_head.ts";
+import { HttpError } from "./balancer/raw/http_error.ts";
+import { DEFAULT_LIMITS } from "./balancer/raw/limits.ts";
+import { findHeadEnd, forwardedHeadText, parseRequestHead } from "./balancer/raw/request_head.ts";
+import { clientResponseHead, parseBackendHead } from "./balancer/raw/response_head.ts";
 import {
   copySimpleRequestHead,
   SIMPLE_HEAD_SLACK,
   type SimpleRequestHead,
-} from "./balancer/simple_request_head.ts";
+} from "./balancer/raw/simple_request_head.ts";
 import {
   copySimpleResponseHead,
   SIMPLE_RESPONSE_SLACK,
   type SimpleResponseHead,
-} from "./balancer/simple_response_head.ts";
+} from "./balancer/raw/simple_response_head.ts";
 import {
   rawExchange,
   startEchoBackend,
   startOneAnswerBackend,
   startRawBackend,
   startRecordingBackend,
-} from "./balancer/test_servers.ts";
+} from "./testing/balancer/test_servers.ts";
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();

@@ -1,9 +1,13 @@
 import { deepEqual as assertEquals, ok as assert } from "node:assert/strict";
 import { startAsync } from "./async.ts";
 import type { BalancerHandle } from "./balancer.ts";
-import { eachEngine } from "./balancer/each_engine.ts";
+import { eachEngine } from "./testing/balancer/each_engine.ts";
 import { type StrategyName } from "./balancer/strategies.ts";
-import { startEchoBackend, startRawBackend, type TestServer } from "./balancer/test_servers.ts";
+import {
+  startEchoBackend,
+  startRawBackend,
+  type TestServer,
+} from "./testing/balancer/test_servers.ts";
 import type { ServerHandle } from "./server_handle.ts";
 
 const { test, start } = eachEngine();

@@ -22,8 +22,8 @@ import {
   namesByLength,
   SP,
   TAB,
-} from "./bytes.ts";
-import { HOP_BY_HOP } from "./hop_headers.ts";
+} from "../bytes.ts";
+import { HOP_BY_HOP } from "../hop_headers.ts";
 
 /** What the fast path found besides the bytes it copied. */
 export interface SimpleResponseHead {

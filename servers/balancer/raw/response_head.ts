@@ -5,7 +5,7 @@
  * @module
  */
 
-import { connectionOptions, RESPONSE_NOT_COPIED } from "./hop_headers.ts";
+import { connectionOptions, RESPONSE_NOT_COPIED } from "../hop_headers.ts";
 
 /** A backend response head as the raw engine forwards it. */
 export interface BackendResponseHead {

@@ -23,14 +23,14 @@
  * @module
  */
 
-import type { Backend } from "./backend.ts";
-import { copyBytes, equalsBytes } from "./bytes.ts";
+import type { Backend } from "../backend.ts";
+import { copyBytes, equalsBytes } from "../bytes.ts";
 import { ChunkedDecoder } from "./chunked_decoder.ts";
-import { closeQuietly, isConnectionError } from "./connection_errors.ts";
-import { ConnectionClosedError, type Http1Connection } from "./http1_connection.ts";
+import { closeQuietly, isConnectionError } from "../connection_errors.ts";
+import { ConnectionClosedError, type Http1Connection } from "../http1_connection.ts";
 import { HttpError } from "./http_error.ts";
 import { REQUEST_BUFFER_BYTES, type RequestLimits } from "./limits.ts";
-import type { ConnectionPool } from "./pool.ts";
+import type { ConnectionPool } from "../pool.ts";
 import { ReadBuffer } from "./read_buffer.ts";
 import {
   findHeadEnd,
@@ -49,7 +49,7 @@ import {
   SIMPLE_RESPONSE_SLACK,
   type SimpleResponseHead,
 } from "./simple_response_head.ts";
-import type { Strategy } from "./strategies.ts";
+import type { Strategy } from "../strategies.ts";
 
 /** Response bodies up to this size are sent to the client with their head in one write. */
 const ONE_WRITE_BYTES = 64 * 1024;

@@ -27,8 +27,8 @@ import {
   namesByLength,
   SP,
   TAB,
-} from "./bytes.ts";
-import { REQUEST_NOT_COPIED } from "./hop_headers.ts";
+} from "../bytes.ts";
+import { REQUEST_NOT_COPIED } from "../hop_headers.ts";
 import type { RequestLimits } from "./limits.ts";
 
 /** What the fast path found besides the bytes it copied. */

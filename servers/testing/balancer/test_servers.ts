@@ -5,7 +5,7 @@
  * @module
  */
 
-import { closeQuietly } from "./connection_errors.ts";
+import { closeQuietly } from "../../balancer/connection_errors.ts";
 
 /** A test server with its base URL. */
 export interface TestServer {
