@@ -2,13 +2,9 @@
  * The HTTP reverse proxy: picks a backend, forwards the request over a pooled keep-alive
  * connection, and streams the response back.
  *
- * Failure rules (as nginx's `proxy_next_upstream error` does):
- * - the backend refuses the connection: it is taken out of rotation at once and the request goes
- *   to the next healthy backend (nothing was sent, so any method may move);
- * - the connection breaks after the request was sent, before a response: GET, HEAD, OPTIONS and
- *   TRACE without a body move to the next backend; other methods get 502 and are not repeated;
- * - no response head within the timeout: 504;
- * - no backend left in rotation: 503.
+ * This is the readable engine: `Deno.serve` hands it a `Request`, it answers a `Response`. When
+ * a backend fails, `retry.ts` decides whether the request moves to the next backend or the client
+ * gets 502, 503 or 504.
  *
  * @module
  */
@@ -17,11 +13,12 @@ import type { Backend } from "./backend.ts";
 import {
   ConnectionClosedError,
   type Http1Connection,
-  type ResponseHead,
+  type ReceivedHead,
 } from "./http1_connection.ts";
 import { isConnectionError } from "./connection_errors.ts";
 import { droppedHeaders, REQUEST_NOT_COPIED } from "./hop_headers.ts";
 import type { ConnectionPool } from "./pool.ts";
+import { type Failure, forwardWithRetries, isRepeatable, Refusal } from "./retry.ts";
 import type { Strategy } from "./strategies.ts";
 
 /** Response bodies up to this size (with a `content-length`) are read whole, then sent. */
@@ -45,10 +42,7 @@ export interface ProxyOptions {
   stats: () => unknown;
 }
 
-type Failure = "connect" | "no-response" | "timeout" | "broken";
-
 const encoder = new TextEncoder();
-const REPEATABLE = new Set(["GET", "HEAD", "OPTIONS", "TRACE"]);
 
 /** The proxy: a `Deno.serve` handler and a way to stop its timers. */
 export interface Proxy {
@@ -117,7 +111,7 @@ export function createProxy(options: ProxyOptions): Proxy {
     }
     const timer = watch(connection);
     let bodyDone = true;
-    let response: ResponseHead;
+    let response: ReceivedHead;
     try {
       if (body !== null) {
         bodyDone = false;
@@ -191,31 +185,21 @@ export function createProxy(options: ProxyOptions): Proxy {
     const client = info.remoteAddr;
     const { text, hasBody, chunked } = requestHead(request, target, client.hostname);
     const body = hasBody ? request.body : null;
-    const repeatable = body === null && REPEATABLE.has(method);
-    let tried: Set<Backend> | undefined;
-    let sent = false;
-    for (;;) {
-      const backend = strategy(backends, tried);
-      if (!backend) return noBackendLeft(backends, sent);
-      (tried ??= new Set()).add(backend);
-      log?.(
-        `request from ${client.hostname}:${client.port} ${method} ${target} -> ${backend.label}`,
-      );
-      const head = encoder.encode(`${text}host: ${backend.label}\r\n\r\n`);
-      const result = await forward(request, backend, head, body, chunked);
-      if (result instanceof Response) return result;
-      if (result === "timeout") {
-        return plain(504, `backend ${backend.label} sent no response within ${timeoutMs} ms\n`);
-      }
-      if (result === "connect") continue;
-      sent = true;
-      if (result === "no-response" && repeatable) continue;
-      return plain(
-        502,
-        `backend ${backend.label} closed the connection without a response` +
-          (repeatable ? "\n" : `; ${method} is not repeated on another backend\n`),
-      );
-    }
+    const result = await forwardWithRetries({
+      backends,
+      strategy,
+      method,
+      repeatable: isRepeatable(method, body !== null),
+      timeoutMs,
+      attempt: (backend) => {
+        log?.(
+          `request from ${client.hostname}:${client.port} ${method} ${target} -> ${backend.label}`,
+        );
+        const head = encoder.encode(`${text}host: ${backend.label}\r\n\r\n`);
+        return forward(request, backend, head, body, chunked);
+      },
+    });
+    return result instanceof Refusal ? plain(result.status, `${result.message}\n`) : result;
   }
 
   return {
@@ -226,18 +210,6 @@ export function createProxy(options: ProxyOptions): Proxy {
       waiting.clear();
     },
   };
-}
-
-function noBackendLeft(backends: readonly Backend[], sent: boolean): Response {
-  if (!sent || backends.every((backend) => !backend.healthy)) {
-    return plain(
-      503,
-      `no backend available: all ${backends.length} backends are down ` +
-        `(${backends.map((backend) => backend.label).join(", ")}); start them or wait for ` +
-        "the health checks to bring them back\n",
-    );
-  }
-  return plain(502, "every backend tried closed the connection without a response\n");
 }
 
 function plain(status: number, body: string): Response {
@@ -297,12 +269,14 @@ function requestHead(
   return { text, hasBody, chunked: hasBody && !sized };
 }
 
-/** Response headers to send on: end-to-end ones from the backend, and `x-backend`. */
-function responseHeaders(head: ResponseHead, label: string): [string, string][] {
-  const dropped = droppedHeaders(head.connection);
+/**
+ * Response headers to send on: the backend's end-to-end ones except `date` (`Deno.serve` sets its
+ * own), and `x-backend`.
+ */
+function responseHeaders(head: ReceivedHead, label: string): [string, string][] {
   const out: [string, string][] = [];
   for (const pair of head.headers) {
-    if (!dropped.has(pair[0])) out.push(pair);
+    if (pair[0] !== "date") out.push(pair);
   }
   out.push(["x-backend", label]);
   return out;
@@ -311,7 +285,7 @@ function responseHeaders(head: ResponseHead, label: string): [string, string][] 
 /** Streams a response body from the backend, chunked or sized or up to the close. */
 function bodyStream(
   connection: Http1Connection,
-  head: ResponseHead,
+  head: ReceivedHead,
   finish: (reusable: boolean) => void,
 ): ReadableStream<Uint8Array> {
   let remaining = head.chunked ? 0 : head.contentLength ?? Infinity;

@@ -14,10 +14,9 @@
  * byte for byte the strict path's; anything else takes the strict path. The hot path awaits the
  * socket operations themselves, with no wrapper promises.
  *
- * Failure rules are those of `proxy.ts` (refused: next backend; no response: GET-like requests
- * move on, others get 502; no response head in time: 504; nothing left: 503). A request that
- * cannot be framed unambiguously is answered 400 (or 413, 414, 431, 505) and the connection is
- * closed; it never reaches a backend. A connection waiting longer than the idle timeout for its
+ * When a backend fails, the retry policy of `../retry.ts` decides, as for the readable engine.
+ * A request that cannot be framed unambiguously is answered 400 (or 413, 414, 431, 505) and the
+ * connection is closed; it never reaches a backend. A connection waiting longer than the idle timeout for its
  * next complete request head is closed.
  *
  * @module
@@ -38,24 +37,20 @@ import {
   parseRequestHead,
   type RequestHead,
 } from "./request_head.ts";
-import { type BackendResponseHead, clientResponseHead, parseBackendHead } from "./response_head.ts";
+import { emptyResponseHead, parseResponseHead, type ResponseHead } from "../response_head.ts";
+import { clientHeadRoom, writeClientHead } from "./client_head.ts";
 import {
   copySimpleRequestHead,
   SIMPLE_HEAD_SLACK,
   type SimpleRequestHead,
 } from "./simple_request_head.ts";
-import {
-  copySimpleResponseHead,
-  SIMPLE_RESPONSE_SLACK,
-  type SimpleResponseHead,
-} from "./simple_response_head.ts";
 import type { Strategy } from "../strategies.ts";
+import { type Failure, forwardWithRetries, isRepeatable } from "../retry.ts";
 
 /** Response bodies up to this size are sent to the client with their head in one write. */
 const ONE_WRITE_BYTES = 64 * 1024;
 /** Time a closing connection may keep sending before it is cut, ms. */
 const LINGER_MS = 2000;
-const REPEATABLE = new Set(["GET", "HEAD", "OPTIONS", "TRACE"]);
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 const CONTINUE = encoder.encode("HTTP/1.1 100 Continue\r\n\r\n");
@@ -136,8 +131,10 @@ interface Client {
   forwardedFor: Uint8Array;
   /** What the request fast path found last. */
   simpleRequest: SimpleRequestHead;
-  /** What the response fast path found last. */
-  simpleResponse: SimpleResponseHead;
+  /** The backend's response head, parsed in place (reused for every response). */
+  response: ResponseHead;
+  /** How the current response is framed for the client (reused). */
+  plan: ResponsePlan;
 }
 
 /** Pre-encoded lines per backend, in configured order. */
@@ -158,8 +155,6 @@ interface Outgoing {
   /** Sends the rest of a body too large to buffer, after the head. */
   stream: ((upstream: Http1Connection) => Promise<void>) | null;
 }
-
-type Failure = "connect" | "no-response" | "timeout" | "broken";
 
 /** Starts the raw engine. */
 export function startRawEngine(options: RawEngineOptions): RawEngine {
@@ -224,7 +219,8 @@ export function startRawEngine(options: RawEngineOptions): RawEngine {
             "x-forwarded-proto: http\r\n",
         ),
         simpleRequest: { method: "", targetStart: 0, targetEnd: 0 },
-        simpleResponse: { status: 0, contentLength: 0 },
+        response: emptyResponseHead(),
+        plan: { body: "none", connection: null, keepOpen: true },
       };
       clients.add(client);
       const task = serveClient(client, options, lines).finally(() => {
@@ -349,7 +345,7 @@ async function serveClient(
         const result = await forward(client, outgoing, backend, options, lines);
         keepOpen = typeof result === "boolean"
           ? result
-          : await proxy(client, outgoing, options, lines, backend, result);
+          : await proxy(client, outgoing, options, lines, { backend, failure: result });
       } else {
         keepOpen = await proxy(client, outgoing, options, lines);
       }
@@ -499,62 +495,36 @@ function chunk(pieces: Uint8Array[], size: number, last: boolean): Uint8Array {
 }
 
 /**
- * Forwards one request (trying further backends by the failure rules) and writes the response.
- * Returns whether the client connection may carry another request.
+ * Forwards one request (trying further backends by the retry policy, after `first` when the
+ * first attempt was made already) and writes the response or the balancer's refusal. Returns
+ * whether the client connection may carry another request.
  */
 async function proxy(
   client: Client,
   outgoing: Outgoing,
   options: RawEngineOptions,
   lines: BackendLines,
-  firstBackend?: Backend,
-  firstFailure?: Failure,
+  first?: { backend: Backend; failure: Failure },
 ): Promise<boolean> {
-  const { backends, strategy, timeoutMs } = options;
   const { head } = outgoing;
-  const repeatable = outgoing.body === null && outgoing.stream === null &&
-    REPEATABLE.has(head.method);
-  const tried = new Set<Backend>();
-  let sent = false;
-  for (;;) {
-    let backend: Backend | undefined;
-    let result: boolean | Failure;
-    if (firstBackend && firstFailure) {
-      backend = firstBackend;
-      result = firstFailure;
-      firstBackend = undefined;
-    } else {
-      backend = strategy(backends, tried);
-      if (!backend) {
-        const [status, body] = noBackendLeft(backends, sent);
-        await writeError(client, status, body, head.close || outgoing.stream !== null);
-        return outgoing.stream === null;
-      }
+  const streaming = outgoing.stream !== null;
+  const result = await forwardWithRetries({
+    backends: options.backends,
+    strategy: options.strategy,
+    method: head.method,
+    repeatable: isRepeatable(head.method, outgoing.body !== null || streaming),
+    timeoutMs: options.timeoutMs,
+    attempt: (backend) => {
       if (options.log) logRequest(client, head, backend, options.log);
-      result = await forward(client, outgoing, backend, options, lines);
-      if (typeof result === "boolean") return result;
-    }
-    tried.add(backend);
-    if (result === "timeout") {
-      await writeError(
-        client,
-        504,
-        `backend ${backend.label} sent no response within ${timeoutMs} ms`,
-      );
-      return outgoing.stream === null;
-    }
-    if (result === "connect") continue;
-    sent = true;
-    if (result === "no-response" && repeatable) continue;
-    await writeError(
-      client,
-      502,
-      `backend ${backend.label} closed the connection without a response` +
-        (repeatable ? "" : `; ${head.method} is not repeated on another backend`),
-      outgoing.stream !== null,
-    );
-    return outgoing.stream === null;
-  }
+      return forward(client, outgoing, backend, options, lines);
+    },
+    first,
+  });
+  if (typeof result === "boolean") return result;
+  // After a streamed body the next request's start is unknown: the connection ends.
+  const close = result.status === 504 || head.close || streaming;
+  await writeError(client, result.status, result.message, close);
+  return !streaming;
 }
 
 /** Logs one proxied request (`--log`), like the 2020 `lb.py`. */
@@ -591,27 +561,15 @@ async function forward(
     pool.drain();
     return "connect";
   }
-  const hostLine = lines.host[index]!;
-  const body = outgoing.body;
-  const headSize = outgoing.headLength + hostLine.length;
-  const size = headSize + (body?.length ?? 0);
-  if (client.requestScratch.length < size) {
-    const grown = new Uint8Array(size + 4096);
-    grown.set(client.requestScratch.subarray(0, outgoing.headLength));
-    client.requestScratch = grown;
-  }
-  const request = client.requestScratch.subarray(0, size);
-  request.set(hostLine, outgoing.headLength);
-  if (body) request.set(body, headSize);
+  const request = requestBytes(client, outgoing, lines.host[index]!);
   client.upstream = upstream;
   client.upstreamDeadline = Date.now() + options.timeoutMs;
   client.timedOut = false;
   let bodySent = true;
   let streaming: Promise<void> | null = null;
   let streamError: unknown = null;
-  let responseHead: BackendResponseHead | null = null;
-  let simpleLength = -1;
-  const simple = client.simpleResponse;
+  const response = client.response;
+  let headEnd: number;
   try {
     if (outgoing.stream) {
       bodySent = false;
@@ -631,7 +589,7 @@ async function forward(
         upstream.close();
       }
     }
-    let headEnd = upstream.findHeadEnd();
+    headEnd = upstream.findHeadEnd();
     while (headEnd < 0) {
       if (!upstream.received(await upstream.readMore())) {
         throw new ConnectionClosedError(
@@ -642,37 +600,8 @@ async function forward(
       }
       headEnd = upstream.findHeadEnd();
     }
-    const requestHead = outgoing.head;
-    if (outgoing.stream === null && requestHead.method !== "HEAD") {
-      const connectionLine = requestHead.close
-        ? CONNECTION_CLOSE
-        : requestHead.minor === 0
-        ? CONNECTION_KEEP_ALIVE
-        : null;
-      const backendLine = lines.backend[index]!;
-      const room = headEnd + backendLine.length + (connectionLine?.length ?? 0) +
-        SIMPLE_RESPONSE_SLACK;
-      if (client.scratch.length < room) client.scratch = new Uint8Array(room + 8192);
-      simpleLength = copySimpleResponseHead(
-        upstream.bytes,
-        upstream.start,
-        upstream.start + headEnd,
-        backendLine,
-        connectionLine,
-        client.scratch,
-        0,
-        simple,
-      );
-    }
-    if (simpleLength < 0 || simple.contentLength > ONE_WRITE_BYTES) {
-      simpleLength = -1;
-      const text = decoder.decode(upstream.buffered().subarray(0, headEnd - 4));
-      upstream.consume(headEnd);
-      responseHead = parseBackendHead(text);
-      if (responseHead.status === 101) throw new Error("backend switched protocols unasked");
-    } else {
-      upstream.consume(headEnd);
-    }
+    parseResponseHead(upstream.bytes, upstream.start, upstream.start + headEnd, response);
+    if (response.status === 101) throw new Error("backend switched protocols unasked");
   } catch (error) {
     client.upstream = null;
     upstream.close();
@@ -683,65 +612,63 @@ async function forward(
       await streaming;
       if (streamError instanceof HttpError) throw streamError;
     }
-    if (client.timedOut) return "timeout";
-    return error instanceof ConnectionClosedError || isConnectionError(error)
-      ? "no-response"
-      : "broken";
+    return client.timedOut ? "timeout" : failureOf(error);
   }
-  if (responseHead === null) {
-    // The fast path: head already in the client's scratch buffer, body at most ONE_WRITE_BYTES.
-    const length = simple.contentLength;
-    let reusable = true;
+
+  const plan = planResponse(outgoing.head, response, client.plan);
+  const length = plan.body === "sized" ? response.contentLength! : 0;
+  const oneWrite = length <= ONE_WRITE_BYTES && (plan.body === "sized" || plan.body === "none");
+  const headLength = writeHeadToScratch(
+    client,
+    upstream,
+    headEnd,
+    lines.backend[index]!,
+    oneWrite ? length : 0,
+  );
+  upstream.consume(headEnd);
+  let keepOpen = false;
+  if (oneWrite) {
+    // The common case: the whole body is read, then head and body go out in one write.
+    let complete = true;
     try {
       while (upstream.end - upstream.start < length) {
         if (!upstream.received(await upstream.readMore())) {
-          reusable = false;
+          complete = false;
           break;
         }
       }
     } catch {
-      reusable = false;
+      complete = false;
     }
-    let size = 0;
-    if (reusable) {
-      size = simpleLength + length;
-      if (client.scratch.length < size) {
-        const grown = new Uint8Array(size + 8192);
-        copyBytes(client.scratch, 0, simpleLength, grown, 0);
-        client.scratch = grown;
-      }
+    if (complete && length > 0) {
       copyBytes(
         upstream.bytes,
         upstream.start,
         upstream.start + length,
         client.scratch,
-        simpleLength,
+        headLength,
       );
       upstream.consume(length);
     }
     client.upstream = null;
     backend.inFlight--;
-    pool.release(upstream, reusable);
-    // The backend broke mid-body: like `respond`, the client connection ends.
-    if (!reusable) return false;
-    try {
-      const out = client.scratch.subarray(0, size);
-      const n = await client.conn.write(out);
-      if (n < size) await writeAll(client, out.subarray(n));
-    } catch {
-      return false;
+    pool.release(upstream, complete && bodySent && !response.close);
+    // When the backend broke mid-body the client connection ends, with no response.
+    if (complete) {
+      try {
+        const out = client.scratch.subarray(0, headLength + length);
+        const n = await client.conn.write(out);
+        if (n < out.length) await writeAll(client, out.subarray(n));
+        keepOpen = plan.keepOpen;
+      } catch { /* the client went away */ }
     }
-    return !outgoing.head.close;
+  } else {
+    client.upstream = null;
+    const complete = await streamResponse(client, plan, headLength, upstream);
+    backend.inFlight--;
+    pool.release(upstream, complete && bodySent && !response.close);
+    keepOpen = complete && plan.keepOpen;
   }
-  const keepOpen = await respond(
-    client,
-    outgoing.head,
-    responseHead,
-    upstream,
-    backend,
-    pool,
-    () => bodySent,
-  );
   if (streaming && !bodySent) {
     // The backend answered before the whole body was sent: where the next request starts is
     // unknown, so the client connection ends here.
@@ -752,106 +679,176 @@ async function forward(
   return keepOpen;
 }
 
-/** Writes the response to the client; returns whether the client connection stays open. */
-async function respond(
-  client: Client,
-  request: RequestHead,
-  response: BackendResponseHead,
-  upstream: Http1Connection,
-  backend: Backend,
-  pool: ConnectionPool,
-  bodySent: () => boolean,
-): Promise<boolean> {
-  let settled = false;
-  const finish = (reusable: boolean) => {
-    if (settled) return;
-    settled = true;
-    client.upstream = null;
-    backend.inFlight--;
-    pool.release(upstream, reusable && bodySent() && !response.close);
-  };
-  const status = response.status;
-  const noBody = request.method === "HEAD" || status === 204 || status === 304 || status < 200;
-  const closeDelimited = !noBody && !response.chunked && response.contentLength === null;
-  const chunkedOut = !noBody && response.chunked && request.minor === 1;
-  const keepOpen = !request.close && !closeDelimited &&
-    !(response.chunked && !noBody && !chunkedOut);
-  const head = clientResponseHead(
-    response,
-    backend.label,
-    !keepOpen ? "close" : request.minor === 0 ? "keep-alive" : null,
-    chunkedOut,
-  );
+/** The request for one attempt in the client's request buffer: head, Host line, buffered body. */
+function requestBytes(client: Client, outgoing: Outgoing, hostLine: Uint8Array): Uint8Array {
+  const body = outgoing.body;
+  const headSize = outgoing.headLength + hostLine.length;
+  const size = headSize + (body?.length ?? 0);
+  if (client.requestScratch.length < size) {
+    const grown = new Uint8Array(size + 4096);
+    grown.set(client.requestScratch.subarray(0, outgoing.headLength));
+    client.requestScratch = grown;
+  }
+  const request = client.requestScratch.subarray(0, size);
+  request.set(hostLine, outgoing.headLength);
+  if (body) request.set(body, headSize);
+  return request;
+}
 
+/** Why an attempt whose response head never came failed (a timeout is told apart before). */
+function failureOf(error: unknown): Failure {
+  return error instanceof ConnectionClosedError || isConnectionError(error)
+    ? "no-response"
+    : "broken";
+}
+
+/** How the client gets a response: its body framing and connection handling. */
+interface ResponsePlan {
+  /**
+   * The body as the client gets it: none, `Content-Length`, chunked as received, chunked
+   * decoded (for an HTTP/1.0 client) or up to the close.
+   */
+  body: "none" | "sized" | "chunked" | "dechunked" | "until-close";
+  /** The `connection` line for the client, or null. */
+  connection: Uint8Array | null;
+  /** Whether the client connection may carry another request afterwards. */
+  keepOpen: boolean;
+}
+
+/** Decides how `response` to `request` is framed for the client, in `plan`, and returns it. */
+function planResponse(
+  request: RequestHead,
+  response: ResponseHead,
+  plan: ResponsePlan,
+): ResponsePlan {
+  const status = response.status;
+  if (request.method === "HEAD" || status === 204 || status === 304 || status < 200) {
+    plan.body = "none";
+  } else if (response.chunked) plan.body = request.minor === 1 ? "chunked" : "dechunked";
+  else if (response.contentLength !== null) plan.body = "sized";
+  else plan.body = "until-close";
+  plan.keepOpen = !request.close && plan.body !== "until-close" && plan.body !== "dechunked";
+  plan.connection = !plan.keepOpen
+    ? CONNECTION_CLOSE
+    : request.minor === 0
+    ? CONNECTION_KEEP_ALIVE
+    : null;
+  return plan;
+}
+
+/**
+ * Writes the client's response head to the start of its scratch buffer, with room for
+ * `bodyRoom` bytes after it; returns the head's length.
+ */
+function writeHeadToScratch(
+  client: Client,
+  upstream: Http1Connection,
+  headEnd: number,
+  backendLine: Uint8Array,
+  bodyRoom: number,
+): number {
+  const response = client.response;
+  const plan = client.plan;
+  const room = clientHeadRoom(response, upstream.start + headEnd, backendLine, plan.connection) +
+    bodyRoom;
+  if (client.scratch.length < room) client.scratch = new Uint8Array(room + 8192);
+  return writeClientHead(
+    upstream.bytes,
+    response,
+    client.scratch,
+    0,
+    backendLine,
+    plan.connection,
+    response.status === 204 ? null : response.contentLength,
+    plan.body === "chunked",
+  );
+}
+
+/**
+ * Writes a response too large for one write, chunked or close-delimited: the head (in the
+ * client's scratch buffer), then the body as it arrives. Returns whether the whole body was
+ * passed on and the backend connection can be reused.
+ */
+async function streamResponse(
+  client: Client,
+  plan: ResponsePlan,
+  headLength: number,
+  upstream: Http1Connection,
+): Promise<boolean> {
   try {
-    if (noBody) {
-      finish(true);
-      await writeAll(client, encodeWith(client, head, null));
-      return keepOpen;
+    await writeAll(client, client.scratch.subarray(0, headLength));
+    switch (plan.body) {
+      case "sized":
+        await copySizedBody(client, upstream, client.response.contentLength!);
+        return true;
+      case "chunked":
+      case "dechunked":
+        await copyChunkedBody(client, upstream, plan.body === "chunked");
+        return true;
+      default:
+        await copyUntilClose(client, upstream);
+        return false;
     }
-    if (response.contentLength !== null) {
-      const length = response.contentLength;
-      if (length <= ONE_WRITE_BYTES) {
-        while (upstream.buffered().length < length) {
-          if (!(await upstream.fill())) throw new ConnectionClosedError("backend closed mid-body");
-        }
-        const out = encodeWith(client, head, upstream.buffered().subarray(0, length));
-        upstream.consume(length);
-        finish(true);
-        await writeAll(client, out);
-        return keepOpen;
-      }
-      client.upstream = null;
-      await writeAll(client, encodeWith(client, head, null));
-      for (let left = length; left > 0;) {
-        if (upstream.buffered().length === 0 && !(await upstream.fill())) {
-          throw new ConnectionClosedError("backend closed mid-body");
-        }
-        const piece = upstream.buffered();
-        const take = Math.min(left, piece.length);
-        await writeAll(client, piece.subarray(0, take));
-        upstream.consume(take);
-        left -= take;
-      }
-      finish(true);
-      return keepOpen;
-    }
-    client.upstream = null;
-    await writeAll(client, encodeWith(client, head, null));
-    if (response.chunked) {
-      const chunks = new ChunkedDecoder(Number.MAX_SAFE_INTEGER);
-      for (;;) {
-        const pieces: Uint8Array[] = [];
-        let size = 0;
-        const buffered = upstream.buffered();
-        const used = chunks.decode(buffered, 0, buffered.length, (piece) => {
-          pieces.push(piece.slice());
-          size += piece.length;
-        });
-        upstream.consume(used);
-        if (size > 0 || chunks.done) {
-          const out = chunkedOut ? chunk(pieces, size, chunks.done) : concat(pieces, size);
-          if (out.length > 0) await writeAll(client, out);
-        }
-        if (chunks.done) break;
-        if (!(await upstream.fill())) throw new ConnectionClosedError("backend closed mid-chunk");
-      }
-      finish(true);
-      return keepOpen;
-    }
-    for (;;) {
-      const piece = upstream.buffered();
-      if (piece.length > 0) {
-        await writeAll(client, piece);
-        upstream.consume(piece.length);
-      }
-      if (!(await upstream.fill())) break;
-    }
-    finish(false);
-    return false;
   } catch {
-    finish(false);
     return false;
+  }
+}
+
+/** Passes `length` body bytes from the backend to the client as they arrive. */
+async function copySizedBody(
+  client: Client,
+  upstream: Http1Connection,
+  length: number,
+): Promise<void> {
+  for (let left = length; left > 0;) {
+    if (upstream.buffered().length === 0 && !(await upstream.fill())) {
+      throw new ConnectionClosedError("backend closed mid-body");
+    }
+    const piece = upstream.buffered();
+    const take = Math.min(left, piece.length);
+    await writeAll(client, piece.subarray(0, take));
+    upstream.consume(take);
+    left -= take;
+  }
+}
+
+/**
+ * Passes a chunked body on, decoded and checked, then chunked again (`rechunk`) or plain (for an
+ * HTTP/1.0 client, whose connection then ends).
+ */
+async function copyChunkedBody(
+  client: Client,
+  upstream: Http1Connection,
+  rechunk: boolean,
+): Promise<void> {
+  const chunks = new ChunkedDecoder(Number.MAX_SAFE_INTEGER);
+  for (;;) {
+    const pieces: Uint8Array[] = [];
+    let size = 0;
+    const buffered = upstream.buffered();
+    const used = chunks.decode(buffered, 0, buffered.length, (piece) => {
+      pieces.push(piece.slice());
+      size += piece.length;
+    });
+    upstream.consume(used);
+    if (size > 0 || chunks.done) {
+      const out = rechunk ? chunk(pieces, size, chunks.done) : concat(pieces, size);
+      if (out.length > 0) await writeAll(client, out);
+    }
+    if (chunks.done) return;
+    if (!(await upstream.fill())) throw new ConnectionClosedError("backend closed mid-chunk");
+  }
+}
+
+/** Passes a body delimited by the backend closing the connection on until that close. */
+async function copyUntilClose(client: Client, upstream: Http1Connection): Promise<void> {
+  for (;;) {
+    const piece = upstream.buffered();
+    if (piece.length > 0) {
+      await writeAll(client, piece);
+      upstream.consume(piece.length);
+    }
+    if (!(await upstream.fill())) return;
   }
 }
 
@@ -907,18 +904,6 @@ function jsonResponse(value: unknown, close: boolean): Uint8Array {
       `${close ? "connection: close\r\n" : ""}\r\n`,
   );
   return concat([head, body], head.length + body.length);
-}
-
-function noBackendLeft(backends: readonly Backend[], sent: boolean): [number, string] {
-  if (!sent || backends.every((backend) => !backend.healthy)) {
-    return [
-      503,
-      `no backend available: all ${backends.length} backends are down ` +
-      `(${backends.map((backend) => backend.label).join(", ")}); start them or wait for ` +
-      "the health checks to bring them back",
-    ];
-  }
-  return [502, "every backend tried closed the connection without a response"];
 }
 
 /**
