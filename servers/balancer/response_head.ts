@@ -225,9 +225,14 @@ function latin1(bytes: Uint8Array, start: number, end: number): string {
   return out;
 }
 
-/** Up to 60 bytes from `start` for an error message. */
+/** Up to 60 bytes of the line at `start` for a one-line error message, controls shown as `?`. */
 function text(bytes: Uint8Array, start: number, end: number): string {
-  return latin1(bytes, start, Math.min(end, start + 60));
+  let out = "";
+  for (let i = start; i < end && i < start + 60 && bytes[i] !== CR && bytes[i] !== LF; i++) {
+    const byte = bytes[i]!;
+    out += (byte < SP && byte !== TAB) || byte === 0x7f ? "?" : String.fromCharCode(byte);
+  }
+  return out;
 }
 
 /**
