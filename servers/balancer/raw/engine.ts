@@ -7,17 +7,17 @@
  * and body to the client in one write. No `Request`, `Response` or `Headers` objects, no streams
  * for small messages: that is what makes it faster than the `Deno.serve` engine.
  *
- * The common case takes byte-level fast paths (`simple_request_head.ts`,
- * `simple_response_head.ts`): a plain bodiless HTTP/1.1 request head and a plain
- * `Content-Length` response head are copied as bytes, with pre-encoded `X-Forwarded-*`, `host`
- * and `x-backend` lines, instead of being decoded to text, parsed and rebuilt. Their output is
- * byte for byte the strict path's; anything else takes the strict path. The hot path awaits the
- * socket operations themselves, with no wrapper promises.
+ * A plain bodiless HTTP/1.1 request head takes a byte-level fast path (`simple_request_head.ts`):
+ * it is copied as bytes, with pre-encoded `X-Forwarded-*` and `host` lines, instead of being
+ * decoded to text, parsed and rebuilt; its output is byte for byte the strict path's. A backend's
+ * response head is parsed where it lies by `../response_head.ts` (the parser both engines use)
+ * and its lines copied to the client (`client_head.ts`). The hot path awaits the socket
+ * operations themselves, with no wrapper promises.
  *
  * When a backend fails, the retry policy of `../retry.ts` decides, as for the readable engine.
  * A request that cannot be framed unambiguously is answered 400 (or 413, 414, 431, 505) and the
- * connection is closed; it never reaches a backend. A connection waiting longer than the idle timeout for its
- * next complete request head is closed.
+ * connection is closed; it never reaches a backend. A connection waiting longer than the idle
+ * timeout for its next complete request head is closed.
  *
  * @module
  */
