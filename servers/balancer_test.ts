@@ -163,7 +163,11 @@ test("a killed backend fails no GET and is re-admitted after a restart", async (
     running = false;
     await load;
     assert(statuses.length > 20, `only ${statuses.length} requests ran`);
-    assertEquals(statuses.filter((s) => s !== 200), [], "a GET failed while a backend died");
+    assertEquals(
+      statuses.filter((s) => s !== 200),
+      [],
+      `a GET failed while a backend died: ${JSON.stringify(statuses.filter((s) => s !== 200))}`,
+    );
     const afterKill = await get(`${balancer.url}/`);
     assertEquals(afterKill.status, 200);
     const victim = balancer.stats().backends[1]!;

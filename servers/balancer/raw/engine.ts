@@ -148,7 +148,7 @@ interface BackendLines {
 /** A forwarded request: its head (without the Host line) in the client's request buffer. */
 interface Outgoing {
   head: RequestHead;
-  /** Bytes of the head at the start of `client.requestScratch`. */
+  /** Bytes of the head at the start of `client.requestScratch`; -1 until the body is read. */
   headLength: number;
   /** The whole body when it was buffered, else null (then `stream` sends it). */
   body: Uint8Array | null;
@@ -289,54 +289,15 @@ async function serveClient(
           return;
         }
       }
-      const simple = client.simpleRequest;
-      const room = headEnd - input.start + client.forwardedFor.length + SIMPLE_HEAD_SLACK;
-      if (client.requestScratch.length < room) client.requestScratch = new Uint8Array(room + 4096);
-      const simpleLength = copySimpleRequestHead(
-        input.bytes,
-        input.start,
-        headEnd,
-        limits,
-        client.forwardedFor,
-        client.requestScratch,
-        simple,
-      );
-      let head: RequestHead;
-      let outgoing: Outgoing;
-      if (simpleLength >= 0) {
-        const isStats = simple.method === "GET" &&
-          equalsBytes(input.bytes, simple.targetStart, simple.targetEnd, STATS_TARGET);
-        head = {
-          method: simple.method,
-          target: isStats || options.log
-            ? decoder.decode(input.bytes.subarray(simple.targetStart, simple.targetEnd))
-            : "",
-          minor: 1,
-          headers: "",
-          host: null,
-          forwardedFor: null,
-          contentLength: null,
-          chunked: false,
-          close: false,
-          expectContinue: false,
-        };
-        outgoing = { head, headLength: simpleLength, body: null, stream: null };
-      } else {
-        head = parseRequestHead(decoder.decode(input.bytes.subarray(input.start, headEnd)), limits);
-        outgoing = emptyOutgoing(head);
-      }
-      input.start = headEnd;
+      let outgoing = takeRequestHead(client, input, headEnd, options);
+      const head = outgoing.head;
       client.deadline = 0;
       if (head.method === "GET" && head.target === "/lb/stats") {
         await writeAll(client, jsonResponse(options.stats(), head.close));
         if (head.close) return;
         continue;
       }
-      if (simpleLength < 0) {
-        outgoing = head.chunked || head.contentLength
-          ? await readRequestBody(client, input, head, options)
-          : withoutBody(client, head);
-      }
+      if (outgoing.headLength < 0) outgoing = await readRequestBody(client, input, head, options);
       // The first attempt is made here rather than in `proxy`, one async call less per request.
       const backend = options.strategy(options.backends);
       let keepOpen: boolean;
@@ -366,9 +327,56 @@ async function serveClient(
   }
 }
 
-/** A placeholder until the strict path has prepared the request. */
-function emptyOutgoing(head: RequestHead): Outgoing {
-  return { head, headLength: 0, body: null, stream: null };
+/**
+ * Takes the request head in `input` up to `headEnd` and prepares it for forwarding: by the fast
+ * path when the head is simple, else parsed strictly (throws an {@link HttpError} when it cannot
+ * be forwarded). A request whose body is still to be read comes back with `headLength` -1.
+ */
+function takeRequestHead(
+  client: Client,
+  input: ReadBuffer,
+  headEnd: number,
+  options: RawEngineOptions,
+): Outgoing {
+  const simple = client.simpleRequest;
+  const room = headEnd - input.start + client.forwardedFor.length + SIMPLE_HEAD_SLACK;
+  if (client.requestScratch.length < room) client.requestScratch = new Uint8Array(room + 4096);
+  const simpleLength = copySimpleRequestHead(
+    input.bytes,
+    input.start,
+    headEnd,
+    options.limits,
+    client.forwardedFor,
+    client.requestScratch,
+    simple,
+  );
+  if (simpleLength < 0) {
+    const text = decoder.decode(input.bytes.subarray(input.start, headEnd));
+    input.start = headEnd;
+    const head = parseRequestHead(text, options.limits);
+    if (head.chunked || head.contentLength) {
+      return { head, headLength: -1, body: null, stream: null };
+    }
+    return withoutBody(client, head);
+  }
+  const isStats = simple.method === "GET" &&
+    equalsBytes(input.bytes, simple.targetStart, simple.targetEnd, STATS_TARGET);
+  const head: RequestHead = {
+    method: simple.method,
+    target: isStats || options.log
+      ? decoder.decode(input.bytes.subarray(simple.targetStart, simple.targetEnd))
+      : "",
+    minor: 1,
+    headers: "",
+    host: null,
+    forwardedFor: null,
+    contentLength: null,
+    chunked: false,
+    close: false,
+    expectContinue: false,
+  };
+  input.start = headEnd;
+  return { head, headLength: simpleLength, body: null, stream: null };
 }
 
 /** Writes `text` (ASCII) to the start of the client's request buffer; returns its length. */
@@ -540,7 +548,14 @@ function logRequest(
   );
 }
 
-/** One attempt on one backend: whether the client connection stays open, or why it failed. */
+/**
+ * One attempt on one backend: whether the client connection stays open, or why it failed.
+ *
+ * Three steps: take a pooled connection (or open one); send the request and wait for the
+ * response head; write the response to the client — head and body in one write in the common
+ * case, else through {@link streamResponse}. The steps stay in one function on purpose: each
+ * awaited helper would add a promise per request on the hot path.
+ */
 async function forward(
   client: Client,
   outgoing: Outgoing,
@@ -552,6 +567,7 @@ async function forward(
   const pool = options.pools[index]!;
   backend.requests++;
   backend.inFlight++;
+  // 1. A connection.
   let upstream: Http1Connection;
   try {
     upstream = pool.takeIdle() ?? await pool.acquire();
@@ -561,13 +577,14 @@ async function forward(
     pool.drain();
     return "connect";
   }
+  // 2. The request out, the response head in.
   const request = requestBytes(client, outgoing, lines.host[index]!);
   client.upstream = upstream;
   client.upstreamDeadline = Date.now() + options.timeoutMs;
   client.timedOut = false;
   let bodySent = true;
-  let streaming: Promise<void> | null = null;
-  let streamError: unknown = null;
+  /** Sends the rest of a large body; resolves to the error that stopped it, if any. */
+  let streaming: Promise<unknown> | null = null;
   const response = client.response;
   let headEnd: number;
   try {
@@ -577,8 +594,8 @@ async function forward(
       streaming = outgoing.stream(upstream).then(() => {
         bodySent = true;
       }, (error) => {
-        streamError = error;
         upstream.close();
+        return error;
       });
     } else {
       // Awaited, so the scratch buffer is free again afterwards; a failed write fails the read.
@@ -603,18 +620,10 @@ async function forward(
     parseResponseHead(upstream.bytes, upstream.start, upstream.start + headEnd, response);
     if (response.status === 101) throw new Error("backend switched protocols unasked");
   } catch (error) {
-    client.upstream = null;
-    upstream.close();
-    backend.inFlight--;
-    backend.failures++;
-    if (streaming) {
-      closeQuietly(client.conn);
-      await streaming;
-      if (streamError instanceof HttpError) throw streamError;
-    }
-    return client.timedOut ? "timeout" : failureOf(error);
+    return await abandon(client, upstream, backend, streaming, error);
   }
 
+  // 3. The response to the client.
   const plan = planResponse(outgoing.head, response, client.plan);
   const length = plan.body === "sized" ? response.contentLength! : 0;
   const oneWrite = length <= ONE_WRITE_BYTES && (plan.body === "sized" || plan.body === "none");
@@ -663,7 +672,6 @@ async function forward(
       } catch { /* the client went away */ }
     }
   } else {
-    client.upstream = null;
     const complete = await streamResponse(client, plan, headLength, upstream);
     backend.inFlight--;
     pool.release(upstream, complete && bodySent && !response.close);
@@ -695,8 +703,29 @@ function requestBytes(client: Client, outgoing: Outgoing, hostLine: Uint8Array):
   return request;
 }
 
-/** Why an attempt whose response head never came failed (a timeout is told apart before). */
-function failureOf(error: unknown): Failure {
+/**
+ * Ends an attempt that got no usable response head because of `error`: closes the backend
+ * connection, counts the failure, and says why for the retry policy. When a large request body
+ * was being streamed, the client connection ends too, and a client's bad chunked framing is
+ * rethrown (it becomes a 400, not a backend failure).
+ */
+async function abandon(
+  client: Client,
+  upstream: Http1Connection,
+  backend: Backend,
+  streaming: Promise<unknown> | null,
+  error: unknown,
+): Promise<Failure> {
+  client.upstream = null;
+  upstream.close();
+  backend.inFlight--;
+  backend.failures++;
+  if (streaming) {
+    closeQuietly(client.conn);
+    const streamError = await streaming;
+    if (streamError instanceof HttpError) throw streamError;
+  }
+  if (client.timedOut) return "timeout";
   return error instanceof ConnectionClosedError || isConnectionError(error)
     ? "no-response"
     : "broken";
@@ -775,6 +804,7 @@ async function streamResponse(
   headLength: number,
   upstream: Http1Connection,
 ): Promise<boolean> {
+  client.upstream = null; // the response has begun: no 504 from here on
   try {
     await writeAll(client, client.scratch.subarray(0, headLength));
     switch (plan.body) {
