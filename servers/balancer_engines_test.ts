@@ -157,7 +157,7 @@ Deno.test("both engines pass the same responses to the client", async () => {
 });
 
 /** A backend's behaviour in a retry scenario. */
-type Kind = "ok" | "refuses" | "closes" | "hangs" | "bad-head" | "folded-head";
+type Kind = "ok" | "refuses" | "closes" | "hangs" | "bad-head" | "folded-head" | "cut-body";
 
 /** Starts a backend of `kind`; a refusing one is a closed port. */
 function startKind(kind: Kind): TestServer {
@@ -174,6 +174,8 @@ function startKind(kind: Kind): TestServer {
       return startRawBackend(null);
     case "bad-head":
       return startRawBackend("HTTP/1.1 2x0 OK\r\ncontent-length: 0\r\n\r\n");
+    case "cut-body":
+      return startRawBackend("HTTP/1.1 200 OK\r\ncontent-length: 10\r\n\r\nabc");
     case "folded-head":
       return startRawBackend("HTTP/1.1 200 OK\r\nX-A: 1\r\n  folded\r\ncontent-length: 0\r\n\r\n");
   }
@@ -219,6 +221,7 @@ const RETRY_SCENARIOS: RetryScenario[] = [
   { backends: ["hangs", "ok"], method: "GET", requests: 1, statuses: [504], attempts: [0] },
   { backends: ["bad-head", "ok"], method: "GET", requests: 1, statuses: [502], attempts: [0] },
   { backends: ["folded-head", "ok"], method: "GET", requests: 1, statuses: [502], attempts: [0] },
+  { backends: ["cut-body", "ok"], method: "GET", requests: 1, statuses: [502], attempts: [0] },
 ];
 
 Deno.test("both engines take the same retry decisions: same backends tried, same 502/503/504", async () => {

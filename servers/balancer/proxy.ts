@@ -18,7 +18,13 @@ import {
 import { isConnectionError } from "./connection_errors.ts";
 import { droppedHeaders, REQUEST_NOT_COPIED } from "./hop_headers.ts";
 import type { ConnectionPool } from "./pool.ts";
-import { type Failure, forwardWithRetries, isRepeatable, Refusal } from "./retry.ts";
+import {
+  type Failure,
+  forwardWithRetries,
+  isRepeatable,
+  Refusal,
+  unfinishedResponse,
+} from "./retry.ts";
 import type { Strategy } from "./strategies.ts";
 
 /** Response bodies up to this size (with a `content-length`) are read whole, then sent. */
@@ -162,9 +168,8 @@ export function createProxy(options: ProxyOptions): Proxy {
       } catch {
         finish(false);
         backend.failures++;
-        return timer.timedOut
-          ? plain(504, `backend ${backend.label} did not finish its response in ${timeoutMs} ms\n`)
-          : plain(502, `backend ${backend.label} closed the connection mid-response\n`);
+        const refusal = unfinishedResponse(backend, timer.timedOut, timeoutMs);
+        return plain(refusal.status, `${refusal.message}\n`);
       }
     }
     waiting.delete(timer);

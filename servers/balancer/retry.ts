@@ -7,7 +7,9 @@
  * - the connection breaks after the request was sent, before a response: GET, HEAD, OPTIONS and
  *   TRACE without a body move to the next backend; other methods get 502 and are not repeated;
  * - no response head within the timeout: 504;
- * - no backend left in rotation: 503, or 502 when backends were tried and none answered.
+ * - no backend left in rotation: 503, or 502 when backends were tried and none answered;
+ * - the response head came but the body broke off before anything reached the client: 502 (504
+ *   when the timeout ran out), not retried, since the backend has processed the request.
  *
  * An engine supplies one attempt on one backend; {@link forwardWithRetries} runs the loop.
  *
@@ -79,6 +81,20 @@ export function noBackendLeft(backends: readonly Backend[], sent: boolean): Refu
     );
   }
   return new Refusal(502, "every backend tried closed the connection without a response");
+}
+
+/**
+ * The answer when `backend` sent a response head but its body broke off (or took longer than the
+ * timeout) before anything was passed to the client.
+ */
+export function unfinishedResponse(
+  backend: Backend,
+  timedOut: boolean,
+  timeoutMs: number,
+): Refusal {
+  return timedOut
+    ? new Refusal(504, `backend ${backend.label} did not finish its response in ${timeoutMs} ms`)
+    : new Refusal(502, `backend ${backend.label} closed the connection mid-response`);
 }
 
 /** What {@link forwardWithRetries} needs. */

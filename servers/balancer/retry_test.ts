@@ -7,6 +7,7 @@ import {
   isRepeatable,
   noBackendLeft,
   Refusal,
+  unfinishedResponse,
 } from "./retry.ts";
 import { createStrategy } from "./strategies.ts";
 
@@ -122,4 +123,13 @@ Deno.test("retry: the refusals' messages name the backend and the way out", () =
     noBackendLeft([a!], true).message,
     "no backend available: all 1 backends are down (127.0.0.1:9002); start them or wait for the health checks to bring them back",
   );
+});
+
+Deno.test("retry: a body cut off before the client saw anything is the backend's 502, or 504 after the timeout", () => {
+  const [a] = backends(1);
+  assertEquals(
+    unfinishedResponse(a!, false, 250),
+    new Refusal(502, "backend 127.0.0.1:9002 closed the connection mid-response"),
+  );
+  assertEquals(unfinishedResponse(a!, true, 250).status, 504);
 });

@@ -45,7 +45,7 @@ import {
   type SimpleRequestHead,
 } from "./simple_request_head.ts";
 import type { Strategy } from "../strategies.ts";
-import { type Failure, forwardWithRetries, isRepeatable } from "../retry.ts";
+import { type Failure, forwardWithRetries, isRepeatable, unfinishedResponse } from "../retry.ts";
 
 /** Response bodies up to this size are sent to the client with their head in one write. */
 const ONE_WRITE_BYTES = 64 * 1024;
@@ -662,7 +662,6 @@ async function forward(
     client.upstream = null;
     backend.inFlight--;
     pool.release(upstream, complete && bodySent && !response.close);
-    // When the backend broke mid-body the client connection ends, with no response.
     if (complete) {
       try {
         const out = client.scratch.subarray(0, headLength + length);
@@ -670,6 +669,11 @@ async function forward(
         if (n < out.length) await writeAll(client, out.subarray(n));
         keepOpen = plan.keepOpen;
       } catch { /* the client went away */ }
+    } else {
+      // The body broke off before anything reached the client: answer for the backend.
+      backend.failures++;
+      const refusal = unfinishedResponse(backend, client.timedOut, options.timeoutMs);
+      await writeError(client, refusal.status, refusal.message).catch(() => {});
     }
   } else {
     const complete = await streamResponse(client, plan, headLength, upstream);
