@@ -156,6 +156,30 @@ Deno.test("both engines pass the same responses to the client", async () => {
   }
 });
 
+Deno.test("both engines pass a body delimited by the backend's close on, to its end", async () => {
+  const records = await perEngine(async (engine) => {
+    const backend = startRawBackend(`HTTP/1.1 200 OK\r\nX-Until: close\r\n\r\n${"c".repeat(9000)}`);
+    const balancer = await startBalancer({
+      engine,
+      port: 0,
+      backends: [backend.url],
+      healthIntervalMs: 0,
+    });
+    try {
+      const answer = await rawExchange(
+        balancer.port,
+        "GET / HTTP/1.1\r\nHost: lab\r\nConnection: close\r\n\r\n",
+      );
+      return parseMessages(answer.replaceAll(backend.url.replace("http://", ""), "BACKEND"), true);
+    } finally {
+      await balancer.shutdown();
+      await backend.close();
+    }
+  });
+  assertEquals(records.raw, records.serve);
+  assertEquals(records.raw[0]!.body.length, 9000);
+});
+
 /** A backend's behaviour in a retry scenario. */
 type Kind = "ok" | "refuses" | "closes" | "hangs" | "bad-head" | "folded-head" | "cut-body";
 
