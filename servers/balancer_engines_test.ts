@@ -180,6 +180,34 @@ Deno.test("both engines pass a body delimited by the backend's close on, to its 
   assertEquals(records.raw[0]!.body.length, 9000);
 });
 
+Deno.test("both engines cut a chunked body whose framing is bad instead of passing it on", async () => {
+  const records = await perEngine(async (engine) => {
+    const backend = startRawBackend(
+      "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n0x5\r\nhello\r\n0\r\n\r\n",
+    );
+    const balancer = await startBalancer({
+      engine,
+      port: 0,
+      backends: [backend.url],
+      healthIntervalMs: 0,
+    });
+    try {
+      const answer = await rawExchange(
+        balancer.port,
+        "GET / HTTP/1.1\r\nHost: lab\r\nConnection: close\r\n\r\n",
+      ).catch((error) => `reset: ${error.name}`);
+      return { hello: answer.includes("hello"), complete: answer.endsWith("0\r\n\r\n") };
+    } finally {
+      await balancer.shutdown();
+      await backend.close();
+    }
+  });
+  assertEquals(records, {
+    raw: { hello: false, complete: false },
+    serve: { hello: false, complete: false },
+  });
+});
+
 /** A backend's behaviour in a retry scenario. */
 type Kind = "ok" | "refuses" | "closes" | "hangs" | "bad-head" | "folded-head" | "cut-body";
 

@@ -274,24 +274,6 @@ export class Http1Connection {
     return out;
   }
 
-  /** Reads one line ending in CRLF, without the CRLF. */
-  async readLine(): Promise<string> {
-    for (let from = this.#start;;) {
-      for (let i = from; i + 1 < this.#end; i++) {
-        if (this.#buffer[i] === CR && this.#buffer[i + 1] === LF) {
-          const line = decoder.decode(this.#buffer.subarray(this.#start, i));
-          this.#start = i + 2;
-          return line;
-        }
-      }
-      if (this.#end - this.#start > MAX_HEAD_BYTES) throw new Error("line too long from backend");
-      from = Math.max(this.#start, this.#end - 1);
-      const offset = from - this.#start;
-      if (!(await this.fill())) throw new ConnectionClosedError("backend closed mid-line");
-      from = this.#start + offset;
-    }
-  }
-
   #startRead(): Promise<number | null> {
     if (this.#pending) return this.#pending;
     if (this.#start === this.#end) this.#start = this.#end = 0;

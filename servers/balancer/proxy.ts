@@ -10,6 +10,7 @@
  */
 
 import type { Backend } from "./backend.ts";
+import { ChunkedDecoder } from "./chunked_decoder.ts";
 import {
   ConnectionClosedError,
   type Http1Connection,
@@ -293,39 +294,7 @@ function bodyStream(
   head: ReceivedHead,
   finish: (reusable: boolean) => void,
 ): ReadableStream<Uint8Array> {
-  let remaining = head.chunked ? 0 : head.contentLength ?? Infinity;
-  let chunksDone = false;
-  const next = async (): Promise<Uint8Array | null> => {
-    if (head.chunked) {
-      if (chunksDone) return null;
-      if (remaining === 0) {
-        const sizeLine = await connection.readLine();
-        const size = parseInt(sizeLine, 16);
-        if (!Number.isFinite(size) || size < 0) throw new Error("bad chunk size from backend");
-        if (size === 0) {
-          while ((await connection.readLine()) !== "") { /* trailers are dropped */ }
-          chunksDone = true;
-          return null;
-        }
-        remaining = size;
-      }
-      const chunk = await connection.readSome(Math.min(remaining, STREAM_CHUNK));
-      if (chunk === null) throw new ConnectionClosedError("backend closed mid-chunk");
-      remaining -= chunk.length;
-      if (remaining === 0 && (await connection.readLine()) !== "") {
-        throw new Error("bad chunk end from backend");
-      }
-      return chunk;
-    }
-    if (remaining === 0) return null;
-    const chunk = await connection.readSome(Math.min(remaining, STREAM_CHUNK));
-    if (chunk === null) {
-      if (remaining === Infinity) return null;
-      throw new ConnectionClosedError("backend closed mid-body");
-    }
-    remaining -= chunk.length;
-    return chunk;
-  };
+  const next = head.chunked ? nextChunk(connection) : nextPiece(connection, head.contentLength);
   return new ReadableStream<Uint8Array>({
     async pull(controller) {
       try {
@@ -342,6 +311,50 @@ function bodyStream(
       finish(false);
     },
   });
+}
+
+/** Reads a body of `length` bytes (null: up to the close) piece by piece; null at its end. */
+function nextPiece(
+  connection: Http1Connection,
+  length: number | null,
+): () => Promise<Uint8Array | null> {
+  let remaining = length ?? Infinity;
+  return async () => {
+    if (remaining === 0) return null;
+    const piece = await connection.readSome(Math.min(remaining, STREAM_CHUNK));
+    if (piece === null) {
+      if (remaining === Infinity) return null;
+      throw new ConnectionClosedError("backend closed mid-body");
+    }
+    remaining -= piece.length;
+    return piece;
+  };
+}
+
+/** Reads a chunked body with the strict decoder both engines use; null after the last chunk. */
+function nextChunk(connection: Http1Connection): () => Promise<Uint8Array | null> {
+  const chunks = new ChunkedDecoder(Number.MAX_SAFE_INTEGER);
+  return async () => {
+    for (;;) {
+      if (chunks.done) return null;
+      const buffered = connection.buffered();
+      let data: Uint8Array | null = null;
+      connection.consume(chunks.decode(buffered, 0, buffered.length, (piece) => {
+        if (data === null) {
+          data = piece.slice();
+        } else {
+          const joined = new Uint8Array(data.length + piece.length);
+          joined.set(data);
+          joined.set(piece, data.length);
+          data = joined;
+        }
+      }));
+      if (data !== null) return data;
+      if (!chunks.done && !(await connection.fill())) {
+        throw new ConnectionClosedError("backend closed mid-chunk");
+      }
+    }
+  };
 }
 
 /** Streams a request body to the backend, as is or in chunked coding. */

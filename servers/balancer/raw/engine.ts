@@ -24,10 +24,10 @@
 
 import type { Backend } from "../backend.ts";
 import { copyBytes, equalsBytes } from "../bytes.ts";
-import { ChunkedDecoder } from "./chunked_decoder.ts";
+import { ChunkedDecoder } from "../chunked_decoder.ts";
 import { closeQuietly, isConnectionError } from "../connection_errors.ts";
 import { ConnectionClosedError, type Http1Connection } from "../http1_connection.ts";
-import { HttpError } from "./http_error.ts";
+import { HttpError } from "../http_error.ts";
 import { REQUEST_BUFFER_BYTES, type RequestLimits } from "./limits.ts";
 import type { ConnectionPool } from "../pool.ts";
 import { ReadBuffer } from "./read_buffer.ts";

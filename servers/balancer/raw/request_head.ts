@@ -13,7 +13,7 @@
  * @module
  */
 
-import { HttpError } from "./http_error.ts";
+import { HttpError } from "../http_error.ts";
 import type { RequestLimits } from "./limits.ts";
 import { connectionOptions, REQUEST_NOT_COPIED } from "../hop_headers.ts";
 

@@ -1,5 +1,5 @@
 import { deepEqual as assertEquals, ok as assert } from "node:assert/strict";
-import { HttpError } from "./http_error.ts";
+import { HttpError } from "../http_error.ts";
 import { DEFAULT_LIMITS } from "./limits.ts";
 import { findHeadEnd, forwardedHeadText, parseRequestHead } from "./request_head.ts";
 import {

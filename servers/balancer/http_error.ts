@@ -1,5 +1,6 @@
 /**
- * An HTTP error the raw engine answers a client with: a status and a one-line reason.
+ * An HTTP error the raw engine answers a client with: a status and a one-line reason (also what
+ * the chunked decoder throws).
  *
  * @module
  */
