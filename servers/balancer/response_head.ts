@@ -40,9 +40,12 @@ export interface ResponseHead {
   connection: string | null;
   /**
    * The header lines to forward, three indexes per line: the line's start, its colon, and the CR
-   * ending it.
+   * ending it. Only the first {@link ResponseHead.fieldsEnd} entries are in use (the array is
+   * reused from head to head without shrinking).
    */
   fields: number[];
+  /** Entries of `fields` in use: three times the number of lines to forward. */
+  fieldsEnd: number;
 }
 
 /** A fresh, empty {@link ResponseHead} to parse into (the raw engine keeps one per client). */
@@ -57,6 +60,7 @@ export function emptyResponseHead(): ResponseHead {
     close: false,
     connection: null,
     fields: [],
+    fieldsEnd: 0,
   };
 }
 
@@ -87,7 +91,7 @@ export function parseResponseHead(
 ): ResponseHead {
   const statusEnd = parseStatusLine(bytes, start, end, into);
   const fields = into.fields;
-  fields.length = 0;
+  let fieldsEnd = 0;
   let contentLength: number | null = null;
   let encoding: string | null = null;
   let connection: string | null = null;
@@ -115,7 +119,10 @@ export function parseResponseHead(
     }
     const nameLength = colon - line;
     if (!isListedName(bytes, line, nameLength, NOT_COPIED)) {
-      fields.push(line, colon, lineEnd);
+      fields[fieldsEnd] = line;
+      fields[fieldsEnd + 1] = colon;
+      fields[fieldsEnd + 2] = lineEnd;
+      fieldsEnd += 3;
     } else if (nameLength === CONTENT_LENGTH) {
       const value = digits(bytes, colon + 1, lineEnd);
       if (value < 0 || (contentLength !== null && contentLength !== value)) {
@@ -135,7 +142,7 @@ export function parseResponseHead(
   if (connection !== null) {
     const options = connectionOptions(connection, close);
     close = options.close;
-    if (options.named.size > 0) dropNamed(bytes, fields, options.named);
+    if (options.named.size > 0) fieldsEnd = dropNamed(bytes, fields, fieldsEnd, options.named);
   }
   let chunked = false;
   if (encoding !== null) {
@@ -144,6 +151,7 @@ export function parseResponseHead(
     }
     chunked = true;
   }
+  into.fieldsEnd = fieldsEnd;
   into.contentLength = chunked ? null : contentLength;
   into.chunked = chunked;
   into.close = close;
@@ -181,16 +189,24 @@ function parseStatusLine(bytes: Uint8Array, start: number, end: number, into: Re
   return i;
 }
 
-/** Removes from `fields` the lines whose names the `Connection` header lists. */
-function dropNamed(bytes: Uint8Array, fields: number[], named: ReadonlySet<string>): void {
+/**
+ * Removes from the first `end` entries of `fields` the lines whose names the `Connection` header
+ * lists; returns the new end.
+ */
+function dropNamed(
+  bytes: Uint8Array,
+  fields: number[],
+  end: number,
+  named: ReadonlySet<string>,
+): number {
   let kept = 0;
-  for (let i = 0; i < fields.length; i += 3) {
+  for (let i = 0; i < end; i += 3) {
     if (named.has(latin1(bytes, fields[i]!, fields[i + 1]!).toLowerCase())) continue;
     fields[kept++] = fields[i]!;
     fields[kept++] = fields[i + 1]!;
     fields[kept++] = fields[i + 2]!;
   }
-  fields.length = kept;
+  return kept;
 }
 
 /**
@@ -200,7 +216,7 @@ function dropNamed(bytes: Uint8Array, fields: number[], named: ReadonlySet<strin
 export function headerFields(bytes: Uint8Array, head: ResponseHead): [string, string][] {
   const out: [string, string][] = [];
   const fields = head.fields;
-  for (let i = 0; i < fields.length; i += 3) {
+  for (let i = 0; i < head.fieldsEnd; i += 3) {
     const colon = fields[i + 1]!;
     out.push([
       latin1(bytes, fields[i]!, colon).toLowerCase(),

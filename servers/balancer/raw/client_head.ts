@@ -38,11 +38,22 @@ export function writeClientHead(
   chunked: boolean,
 ): number {
   out.set(VERSION_1_1, at);
-  at = copyBytes(bytes, head.start + 8, head.statusEnd + 2, out, at + VERSION_1_1.length);
+  // The status line from its space on, then the kept lines; lines that follow each other in the
+  // backend's head are copied in one go.
+  let from = head.start + 8;
+  let to = head.statusEnd + 2;
   const fields = head.fields;
-  for (let i = 0; i < fields.length; i += 3) {
-    at = copyBytes(bytes, fields[i]!, fields[i + 2]! + 2, out, at);
+  at += VERSION_1_1.length;
+  const fieldsEnd = head.fieldsEnd;
+  for (let i = 0; i < fieldsEnd; i += 3) {
+    const lineStart = fields[i]!;
+    if (lineStart !== to) {
+      at = copyBytes(bytes, from, to, out, at);
+      from = lineStart;
+    }
+    to = fields[i + 2]! + 2;
   }
+  at = copyBytes(bytes, from, to, out, at);
   out.set(backendLine, at);
   at += backendLine.length;
   if (connectionLine !== null) {
