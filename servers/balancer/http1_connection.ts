@@ -16,6 +16,7 @@ import { headerFields, parseResponseHead, type ResponseHead } from "./response_h
 
 /** The connection ended or broke before a complete response arrived. */
 export class ConnectionClosedError extends Error {
+  /** The error name. */
   override name = "ConnectionClosedError";
 }
 
