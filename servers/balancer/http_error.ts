@@ -7,6 +7,7 @@
 
 /** A request the balancer refuses: answered with `status` and `message`, then closed. */
 export class HttpError extends Error {
+  /** The error name. */
   override name = "HttpError";
 
   /** Creates an error answered with `status`; `message` is one line naming the problem. */

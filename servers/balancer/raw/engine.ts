@@ -24,54 +24,37 @@
 
 import type { Backend } from "../backend.ts";
 import { copyBytes, equalsBytes } from "../bytes.ts";
-import { ChunkedDecoder } from "../chunked_decoder.ts";
 import { closeQuietly, isConnectionError } from "../connection_errors.ts";
 import { ConnectionClosedError, type Http1Connection } from "../http1_connection.ts";
 import { HttpError } from "../http_error.ts";
-import { REQUEST_BUFFER_BYTES, type RequestLimits } from "./limits.ts";
 import type { ConnectionPool } from "../pool.ts";
-import { ReadBuffer } from "./read_buffer.ts";
-import {
-  findHeadEnd,
-  forwardedHeadText,
-  parseRequestHead,
-  type RequestHead,
-} from "./request_head.ts";
-import { emptyResponseHead, parseResponseHead, type ResponseHead } from "../response_head.ts";
-import { clientHeadRoom, writeClientHead } from "./client_head.ts";
-import {
-  copySimpleRequestHead,
-  SIMPLE_HEAD_SLACK,
-  type SimpleRequestHead,
-} from "./simple_request_head.ts";
-import type { Strategy } from "../strategies.ts";
+import { emptyResponseHead, parseResponseHead } from "../response_head.ts";
 import { type Failure, forwardWithRetries, isRepeatable, unfinishedResponse } from "../retry.ts";
+import type { Strategy } from "../strategies.ts";
+import {
+  type BackendLines,
+  type Client,
+  jsonResponse,
+  lingerClose,
+  type Outgoing,
+  writeAll,
+  writeError,
+} from "./client.ts";
+import type { RequestLimits } from "./limits.ts";
+import { ReadBuffer } from "./read_buffer.ts";
+import { readRequestBody, withoutBody } from "./request_body.ts";
+import { findHeadEnd, parseRequestHead, type RequestHead } from "./request_head.ts";
+import { planResponse, streamResponse, writeHeadToScratch } from "./response_writer.ts";
+import { copySimpleRequestHead, SIMPLE_HEAD_SLACK } from "./simple_request_head.ts";
 
 /** Response bodies up to this size are sent to the client with their head in one write. */
 const ONE_WRITE_BYTES = 64 * 1024;
-/** Time a closing connection may keep sending before it is cut, ms. */
-const LINGER_MS = 2000;
+
 const encoder = new TextEncoder();
+
 const decoder = new TextDecoder();
-const CONTINUE = encoder.encode("HTTP/1.1 100 Continue\r\n\r\n");
-const LAST_CHUNK = encoder.encode("0\r\n\r\n");
-const CONNECTION_CLOSE = encoder.encode("connection: close\r\n");
-const CONNECTION_KEEP_ALIVE = encoder.encode("connection: keep-alive\r\n");
+
 const STATS_TARGET = encoder.encode("/lb/stats");
-const REASONS: Record<number, string> = {
-  200: "OK",
-  400: "Bad Request",
-  405: "Method Not Allowed",
-  408: "Request Timeout",
-  413: "Content Too Large",
-  414: "URI Too Long",
-  417: "Expectation Failed",
-  431: "Request Header Fields Too Large",
-  502: "Bad Gateway",
-  503: "Service Unavailable",
-  504: "Gateway Timeout",
-  505: "HTTP Version Not Supported",
-};
 
 /** What the raw engine needs. */
 export interface RawEngineOptions {
@@ -107,53 +90,6 @@ export interface RawEngine {
   finished: Promise<void>;
   /** Stops accepting, closes every client connection, and waits for their tasks. */
   shutdown(): Promise<void>;
-}
-
-/** One client connection and the deadlines the sweep watches. */
-interface Client {
-  conn: Deno.TcpConn;
-  /** When the connection is closed unless it makes progress (ms since epoch); 0: no deadline. */
-  deadline: number;
-  /** The backend connection waiting for a response head, if any. */
-  upstream: Http1Connection | null;
-  /** When `upstream` is closed for a 504. */
-  upstreamDeadline: number;
-  /** Whether the sweep closed `upstream`. */
-  timedOut: boolean;
-  /** Reusable output buffer (only touched between awaited writes). */
-  scratch: Uint8Array;
-  /**
-   * Reusable buffer for requests to backends (only touched between awaited writes): the head
-   * without its Host line first, then per attempt the Host line and the body.
-   */
-  requestScratch: Uint8Array;
-  /** The pre-encoded `x-forwarded-for` and `x-forwarded-proto` lines for this client. */
-  forwardedFor: Uint8Array;
-  /** What the request fast path found last. */
-  simpleRequest: SimpleRequestHead;
-  /** The backend's response head, parsed in place (reused for every response). */
-  response: ResponseHead;
-  /** How the current response is framed for the client (reused). */
-  plan: ResponsePlan;
-}
-
-/** Pre-encoded lines per backend, in configured order. */
-interface BackendLines {
-  /** `host: label` and the blank line ending a request head. */
-  host: Uint8Array[];
-  /** `x-backend: label`. */
-  backend: Uint8Array[];
-}
-
-/** A forwarded request: its head (without the Host line) in the client's request buffer. */
-interface Outgoing {
-  head: RequestHead;
-  /** Bytes of the head at the start of `client.requestScratch`; -1 until the body is read. */
-  headLength: number;
-  /** The whole body when it was buffered, else null (then `stream` sends it). */
-  body: Uint8Array | null;
-  /** Sends the rest of a body too large to buffer, after the head. */
-  stream: ((upstream: Http1Connection) => Promise<void>) | null;
 }
 
 /** Starts the raw engine. */
@@ -377,129 +313,6 @@ function takeRequestHead(
   };
   input.start = headEnd;
   return { head, headLength: simpleLength, body: null, stream: null };
-}
-
-/** Writes `text` (ASCII) to the start of the client's request buffer; returns its length. */
-function writeHeadText(client: Client, text: string): number {
-  if (client.requestScratch.length < text.length) {
-    client.requestScratch = new Uint8Array(text.length + 4096);
-  }
-  return encoder.encodeInto(text, client.requestScratch).written;
-}
-
-/** The head text to forward for `head`, without Host and framing lines. */
-function forwardedText(client: Client, head: RequestHead): string {
-  return forwardedHeadText(head, (client.conn.remoteAddr as Deno.NetAddr).hostname);
-}
-
-/** A request without a body (no `Content-Length`, or 0, and not chunked). */
-function withoutBody(client: Client, head: RequestHead): Outgoing {
-  let text = forwardedText(client, head);
-  if (head.contentLength === 0) text += "content-length: 0\r\n";
-  return { head, headLength: writeHeadText(client, text), body: null, stream: null };
-}
-
-/**
- * Reads the request body into memory when it is small enough (so bad chunked framing is refused
- * before anything is sent), or prepares to stream a larger one.
- */
-async function readRequestBody(
-  client: Client,
-  input: ReadBuffer,
-  head: RequestHead,
-  options: RawEngineOptions,
-): Promise<Outgoing> {
-  const { limits } = options;
-  let text = forwardedText(client, head);
-  const length = head.contentLength;
-  if (!head.chunked && !length) return withoutBody(client, head);
-  if (head.expectContinue && input.length === 0) await writeAll(client, CONTINUE);
-  const progress = () => client.deadline = Date.now() + options.idleTimeoutMs;
-  const more = async (what: string) => {
-    progress();
-    let ok: boolean;
-    try {
-      ok = await input.fill();
-    } catch {
-      ok = false;
-    }
-    if (!ok) throw new HttpError(400, `connection ended in the middle of ${what}`);
-    client.deadline = 0;
-  };
-
-  if (length !== null) {
-    text += `content-length: ${length}\r\n`;
-    if (length <= REQUEST_BUFFER_BYTES) {
-      while (input.length < length) await more("the request body");
-      const body = input.bytes.slice(input.start, input.start + length);
-      input.start += length;
-      return { head, headLength: writeHeadText(client, text), body, stream: null };
-    }
-    const stream = async (upstream: Http1Connection) => {
-      let left = length;
-      while (left > 0) {
-        if (input.length === 0) await more("the request body");
-        const take = Math.min(left, input.length);
-        await upstream.write(input.bytes.subarray(input.start, input.start + take));
-        input.start += take;
-        left -= take;
-      }
-    };
-    return { head, headLength: writeHeadText(client, text), body: null, stream };
-  }
-
-  text += "transfer-encoding: chunked\r\n";
-  const decoderState = new ChunkedDecoder(limits.maxBodyBytes);
-  const pieces: Uint8Array[] = [];
-  let size = 0;
-  const collect = (piece: Uint8Array) => {
-    pieces.push(piece.slice());
-    size += piece.length;
-  };
-  for (;;) {
-    input.start = decoderState.decode(input.bytes, input.start, input.end, collect);
-    if (decoderState.done) {
-      return {
-        head,
-        headLength: writeHeadText(client, text),
-        body: chunk(pieces, size, true),
-        stream: null,
-      };
-    }
-    if (size > REQUEST_BUFFER_BYTES) break;
-    await more("a chunked request body");
-  }
-  const first = chunk(pieces, size, false);
-  const stream = async (upstream: Http1Connection) => {
-    await upstream.write(first);
-    for (;;) {
-      const out: Uint8Array[] = [];
-      let outSize = 0;
-      input.start = decoderState.decode(input.bytes, input.start, input.end, (piece) => {
-        out.push(piece.slice());
-        outSize += piece.length;
-      });
-      if (outSize > 0) await upstream.write(chunk(out, outSize, false));
-      if (decoderState.done) break;
-      await more("a chunked request body");
-    }
-    await upstream.write(LAST_CHUNK);
-  };
-  return { head, headLength: writeHeadText(client, text), body: null, stream };
-}
-
-/** One chunk holding `pieces` (none when empty), and the last chunk when `last`. */
-function chunk(pieces: Uint8Array[], size: number, last: boolean): Uint8Array {
-  const sizeLine = size > 0 ? `${size.toString(16)}\r\n` : "";
-  const out = new Uint8Array(sizeLine.length + size + (size > 0 ? 2 : 0) + (last ? 5 : 0));
-  let at = encoder.encodeInto(sizeLine, out).written;
-  for (const piece of pieces) {
-    out.set(piece, at);
-    at += piece.length;
-  }
-  if (size > 0) at += encoder.encodeInto("\r\n", out.subarray(at)).written;
-  if (last) out.set(LAST_CHUNK, at);
-  return out;
 }
 
 /**
@@ -733,226 +546,4 @@ async function abandon(
   return error instanceof ConnectionClosedError || isConnectionError(error)
     ? "no-response"
     : "broken";
-}
-
-/** How the client gets a response: its body framing and connection handling. */
-interface ResponsePlan {
-  /**
-   * The body as the client gets it: none, `Content-Length`, chunked as received, chunked
-   * decoded (for an HTTP/1.0 client) or up to the close.
-   */
-  body: "none" | "sized" | "chunked" | "dechunked" | "until-close";
-  /** The `connection` line for the client, or null. */
-  connection: Uint8Array | null;
-  /** Whether the client connection may carry another request afterwards. */
-  keepOpen: boolean;
-}
-
-/** Decides how `response` to `request` is framed for the client, in `plan`, and returns it. */
-function planResponse(
-  request: RequestHead,
-  response: ResponseHead,
-  plan: ResponsePlan,
-): ResponsePlan {
-  const status = response.status;
-  if (request.method === "HEAD" || status === 204 || status === 304 || status < 200) {
-    plan.body = "none";
-  } else if (response.chunked) plan.body = request.minor === 1 ? "chunked" : "dechunked";
-  else if (response.contentLength !== null) plan.body = "sized";
-  else plan.body = "until-close";
-  plan.keepOpen = !request.close && plan.body !== "until-close" && plan.body !== "dechunked";
-  plan.connection = !plan.keepOpen
-    ? CONNECTION_CLOSE
-    : request.minor === 0
-    ? CONNECTION_KEEP_ALIVE
-    : null;
-  return plan;
-}
-
-/**
- * Writes the client's response head to the start of its scratch buffer, with room for
- * `bodyRoom` bytes after it; returns the head's length.
- */
-function writeHeadToScratch(
-  client: Client,
-  upstream: Http1Connection,
-  headEnd: number,
-  backendLine: Uint8Array,
-  bodyRoom: number,
-): number {
-  const response = client.response;
-  const plan = client.plan;
-  const room = clientHeadRoom(response, upstream.start + headEnd, backendLine, plan.connection) +
-    bodyRoom;
-  if (client.scratch.length < room) client.scratch = new Uint8Array(room + 8192);
-  return writeClientHead(
-    upstream.bytes,
-    response,
-    client.scratch,
-    0,
-    backendLine,
-    plan.connection,
-    response.status === 204 ? null : response.contentLength,
-    plan.body === "chunked",
-  );
-}
-
-/**
- * Writes a response too large for one write, chunked or close-delimited: the head (in the
- * client's scratch buffer), then the body as it arrives. Returns whether the whole body was
- * passed on and the backend connection can be reused.
- */
-async function streamResponse(
-  client: Client,
-  plan: ResponsePlan,
-  headLength: number,
-  upstream: Http1Connection,
-): Promise<boolean> {
-  client.upstream = null; // the response has begun: no 504 from here on
-  try {
-    await writeAll(client, client.scratch.subarray(0, headLength));
-    switch (plan.body) {
-      case "sized":
-        await copySizedBody(client, upstream, client.response.contentLength!);
-        return true;
-      case "chunked":
-      case "dechunked":
-        await copyChunkedBody(client, upstream, plan.body === "chunked");
-        return true;
-      default:
-        await copyUntilClose(client, upstream);
-        return false;
-    }
-  } catch {
-    return false;
-  }
-}
-
-/** Passes `length` body bytes from the backend to the client as they arrive. */
-async function copySizedBody(
-  client: Client,
-  upstream: Http1Connection,
-  length: number,
-): Promise<void> {
-  for (let left = length; left > 0;) {
-    if (upstream.buffered().length === 0 && !(await upstream.fill())) {
-      throw new ConnectionClosedError("backend closed mid-body");
-    }
-    const piece = upstream.buffered();
-    const take = Math.min(left, piece.length);
-    await writeAll(client, piece.subarray(0, take));
-    upstream.consume(take);
-    left -= take;
-  }
-}
-
-/**
- * Passes a chunked body on, decoded and checked, then chunked again (`rechunk`) or plain (for an
- * HTTP/1.0 client, whose connection then ends).
- */
-async function copyChunkedBody(
-  client: Client,
-  upstream: Http1Connection,
-  rechunk: boolean,
-): Promise<void> {
-  const chunks = new ChunkedDecoder(Number.MAX_SAFE_INTEGER);
-  for (;;) {
-    const pieces: Uint8Array[] = [];
-    let size = 0;
-    const buffered = upstream.buffered();
-    const used = chunks.decode(buffered, 0, buffered.length, (piece) => {
-      pieces.push(piece.slice());
-      size += piece.length;
-    });
-    upstream.consume(used);
-    if (size > 0 || chunks.done) {
-      const out = rechunk ? chunk(pieces, size, chunks.done) : concat(pieces, size);
-      if (out.length > 0) await writeAll(client, out);
-    }
-    if (chunks.done) return;
-    if (!(await upstream.fill())) throw new ConnectionClosedError("backend closed mid-chunk");
-  }
-}
-
-/** Passes a body delimited by the backend closing the connection on until that close. */
-async function copyUntilClose(client: Client, upstream: Http1Connection): Promise<void> {
-  for (;;) {
-    const piece = upstream.buffered();
-    if (piece.length > 0) {
-      await writeAll(client, piece);
-      upstream.consume(piece.length);
-    }
-    if (!(await upstream.fill())) return;
-  }
-}
-
-/** `head` and `body` in one array: the client's scratch buffer, grown when needed. */
-function encodeWith(client: Client, head: string, body: Uint8Array | null): Uint8Array {
-  const bodyLength = body?.length ?? 0;
-  const need = head.length * 3 + bodyLength;
-  if (client.scratch.length < need) client.scratch = new Uint8Array(Math.max(need, 8192));
-  const written = encoder.encodeInto(head, client.scratch).written;
-  if (body) client.scratch.set(body, written);
-  return client.scratch.subarray(0, written + bodyLength);
-}
-
-function concat(pieces: Uint8Array[], size: number): Uint8Array {
-  const out = new Uint8Array(size);
-  let at = 0;
-  for (const piece of pieces) {
-    out.set(piece, at);
-    at += piece.length;
-  }
-  return out;
-}
-
-/** Writes all of `bytes` to the client. */
-async function writeAll(client: Client, bytes: Uint8Array): Promise<void> {
-  for (
-    let n = await client.conn.write(bytes);
-    n < bytes.length;
-    n += await client.conn.write(bytes.subarray(n))
-  ) {
-    // Partial write: the rest follows.
-  }
-}
-
-/** Writes a plain-text error response; `close` adds `connection: close`. */
-async function writeError(
-  client: Client,
-  status: number,
-  message: string,
-  close = true,
-): Promise<void> {
-  const body = encoder.encode(`${message}\n`);
-  const head = `HTTP/1.1 ${status} ${REASONS[status] ?? "Error"}\r\n` +
-    "content-type: text/plain; charset=utf-8\r\n" +
-    `content-length: ${body.length}\r\n${close ? "connection: close\r\n" : ""}\r\n`;
-  await writeAll(client, encodeWith(client, head, body));
-}
-
-function jsonResponse(value: unknown, close: boolean): Uint8Array {
-  const body = encoder.encode(JSON.stringify(value));
-  const head = encoder.encode(
-    `HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: ${body.length}\r\n` +
-      `${close ? "connection: close\r\n" : ""}\r\n`,
-  );
-  return concat([head, body], head.length + body.length);
-}
-
-/**
- * Closes gracefully: sends FIN, then reads and drops what the client still sends until it closes
- * (at most {@link LINGER_MS}), so the client reads the last response instead of a reset.
- */
-async function lingerClose(client: Client): Promise<void> {
-  try {
-    await client.conn.closeWrite();
-  } catch {
-    return;
-  }
-  client.deadline = Date.now() + LINGER_MS;
-  const sink = new Uint8Array(4096);
-  try {
-    while ((await client.conn.read(sink)) !== null) { /* drop */ }
-  } catch { /* closed by the sweep or reset */ }
 }
