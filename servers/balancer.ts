@@ -9,7 +9,7 @@
  * [--max-body-bytes N] [--workers N]`
  *
  * HTTP mode has two engines for the client side: `raw` (default), its own strict HTTP/1.1 server
- * over `Deno.listen` (see `balancer/raw_engine.ts`), and `serve`, `Deno.serve` with `Request` and
+ * over `Deno.listen` (see `balancer/raw/engine.ts`), and `serve`, `Deno.serve` with `Request` and
  * `Response` objects (see `balancer/proxy.ts`). Both speak HTTP/1.1 to the backends over the same
  * connection pools.
  *
@@ -33,8 +33,8 @@ import {
   DEFAULT_IDLE_TIMEOUT_MS,
   DEFAULT_LIMITS,
   DEFAULT_MAX_BODY_BYTES,
-} from "./balancer/limits.ts";
-import { startRawEngine } from "./balancer/raw_engine.ts";
+} from "./balancer/raw/limits.ts";
+import { startRawEngine } from "./balancer/raw/engine.ts";
 import { startTcpProxy } from "./balancer/tcp_proxy.ts";
 import {
   DEFAULT_HOSTNAME,

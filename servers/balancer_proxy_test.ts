@@ -1,12 +1,12 @@
 import { deepEqual as assertEquals, ok as assert } from "node:assert/strict";
 import { startAsync } from "./async.ts";
-import { eachEngine } from "./balancer/each_engine.ts";
+import { eachEngine } from "./testing/balancer/each_engine.ts";
 import {
   type Echo,
   rawExchange,
   startEchoBackend,
   startRawBackend,
-} from "./balancer/test_servers.ts";
+} from "./testing/balancer/test_servers.ts";
 
 const { test, start } = eachEngine();
 

@@ -1,7 +1,7 @@
 import { deepEqual as assertEquals, ok as assert } from "node:assert/strict";
 import { startAsync } from "./async.ts";
 import { startBalancer } from "./balancer.ts";
-import { sendAndHalfClose, startRecordingBackend } from "./balancer/test_servers.ts";
+import { sendAndHalfClose, startRecordingBackend } from "./testing/balancer/test_servers.ts";
 
 const encoder = new TextEncoder();
 const post = (headers: string, body: string) =>

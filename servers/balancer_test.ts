@@ -1,9 +1,13 @@
 import { deepEqual as assertEquals, ok as assert } from "node:assert/strict";
 import { startAsync } from "./async.ts";
 import type { BalancerHandle } from "./balancer.ts";
-import { eachEngine } from "./balancer/each_engine.ts";
+import { eachEngine } from "./testing/balancer/each_engine.ts";
 import { type StrategyName } from "./balancer/strategies.ts";
-import { startEchoBackend, startRawBackend, type TestServer } from "./balancer/test_servers.ts";
+import {
+  startEchoBackend,
+  startRawBackend,
+  type TestServer,
+} from "./testing/balancer/test_servers.ts";
 import type { ServerHandle } from "./server_handle.ts";
 
 const { test, start } = eachEngine();
@@ -159,7 +163,11 @@ test("a killed backend fails no GET and is re-admitted after a restart", async (
     running = false;
     await load;
     assert(statuses.length > 20, `only ${statuses.length} requests ran`);
-    assertEquals(statuses.filter((s) => s !== 200), [], "a GET failed while a backend died");
+    assertEquals(
+      statuses.filter((s) => s !== 200),
+      [],
+      `a GET failed while a backend died: ${JSON.stringify(statuses.filter((s) => s !== 200))}`,
+    );
     const afterKill = await get(`${balancer.url}/`);
     assertEquals(afterKill.status, 200);
     const victim = balancer.stats().backends[1]!;

@@ -1,5 +1,6 @@
 /**
- * A strict, incremental decoder of the chunked transfer coding (RFC 9112 section 7.1).
+ * A strict, incremental decoder of the chunked transfer coding (RFC 9112 section 7.1): the raw
+ * engine decodes request and response bodies with it, the readable engine response bodies.
  *
  * Chunk sizes must be plain hex digits (no sign, no `0x`, no spaces), optionally followed by a
  * `;` extension; every line ends in CRLF; chunk data must be followed by exactly CRLF; trailer

@@ -12,27 +12,18 @@
  * @module
  */
 
+import { headerFields, parseResponseHead, type ResponseHead } from "./response_head.ts";
+
 /** The connection ended or broke before a complete response arrived. */
 export class ConnectionClosedError extends Error {
+  /** The error name. */
   override name = "ConnectionClosedError";
 }
 
-/** A response head as received. */
-export interface ResponseHead {
-  /** Status code. */
-  status: number;
-  /** Reason phrase. */
-  statusText: string;
-  /** Header lines in order, names lower case, without `content-length` and `date`. */
+/** A response head as received, with its header fields to forward decoded. */
+export interface ReceivedHead extends ResponseHead {
+  /** Header fields to forward, `[lower-case name, value]`, without framing and hop-by-hop ones. */
   headers: [string, string][];
-  /** `content-length`, or null when absent. */
-  contentLength: number | null;
-  /** Whether the body uses chunked transfer coding. */
-  chunked: boolean;
-  /** Whether the backend asked to close the connection after this response. */
-  close: boolean;
-  /** The `connection` header value, or null. */
-  connection: string | null;
 }
 
 const CR = 13;
@@ -125,25 +116,21 @@ export class Http1Connection {
    * Sends a request head and reads the response head (1xx interim responses are skipped). The
    * write is not awaited separately: a failed write closes the connection, so the read fails.
    */
-  async exchange(head: Uint8Array): Promise<ResponseHead> {
+  async exchange(head: Uint8Array): Promise<ReceivedHead> {
     this.write(head).catch(() => this.close());
     return await this.readHead();
   }
 
-  /** Reads a response head; 1xx interim responses are skipped. */
-  async readHead(): Promise<ResponseHead> {
-    return parseHead(await this.readHeadText());
-  }
-
   /**
-   * Reads a response head as text (status line and header lines, without the final blank line);
-   * 1xx interim responses other than 101 are skipped.
+   * Reads a response head (1xx interim responses other than 101 are skipped) and parses it with
+   * `parseResponseHead`; throws its Error when the head cannot be forwarded.
    */
-  async readHeadText(): Promise<string> {
+  async readHead(): Promise<ReceivedHead> {
     const end = await this.readHeadEnd();
-    const text = decoder.decode(this.#buffer.subarray(this.#start, this.#start + end - 4));
-    this.#start += end;
-    return text;
+    const head = parseResponseHead(this.#buffer, this.#start, this.#start + end) as ReceivedHead;
+    head.headers = headerFields(this.#buffer, head);
+    this.consume(end);
+    return head;
   }
 
   /**
@@ -288,24 +275,6 @@ export class Http1Connection {
     return out;
   }
 
-  /** Reads one line ending in CRLF, without the CRLF. */
-  async readLine(): Promise<string> {
-    for (let from = this.#start;;) {
-      for (let i = from; i + 1 < this.#end; i++) {
-        if (this.#buffer[i] === CR && this.#buffer[i + 1] === LF) {
-          const line = decoder.decode(this.#buffer.subarray(this.#start, i));
-          this.#start = i + 2;
-          return line;
-        }
-      }
-      if (this.#end - this.#start > MAX_HEAD_BYTES) throw new Error("line too long from backend");
-      from = Math.max(this.#start, this.#end - 1);
-      const offset = from - this.#start;
-      if (!(await this.fill())) throw new ConnectionClosedError("backend closed mid-line");
-      from = this.#start + offset;
-    }
-  }
-
   #startRead(): Promise<number | null> {
     if (this.#pending) return this.#pending;
     if (this.#start === this.#end) this.#start = this.#end = 0;
@@ -325,56 +294,4 @@ export class Http1Connection {
     );
     return this.#pending;
   }
-}
-
-/** Parses a response head (status line and header lines, without the final blank line). */
-export function parseHead(text: string): ResponseHead {
-  let lineEnd = text.indexOf("\r\n");
-  if (lineEnd < 0) lineEnd = text.length;
-  const statusLine = text.slice(0, lineEnd);
-  const status = Number(statusLine.slice(9, 12));
-  if (
-    !statusLine.startsWith("HTTP/1.") || statusLine.length < 12 || !(status >= 100) ||
-    !(status <= 999) || (statusLine.length > 12 && statusLine[12] !== " ")
-  ) {
-    throw new Error(`bad status line from backend: '${statusLine.slice(0, 60)}'`);
-  }
-  const head: ResponseHead = {
-    status,
-    statusText: statusLine.slice(13),
-    headers: [],
-    contentLength: null,
-    chunked: false,
-    close: statusLine[7] === "0",
-    connection: null,
-  };
-  for (let start = lineEnd + 2; start < text.length;) {
-    let end = text.indexOf("\r\n", start);
-    if (end < 0) end = text.length;
-    const colon = text.indexOf(":", start);
-    if (colon <= start || colon > end) {
-      throw new Error(`bad header line from backend: '${text.slice(start, end).slice(0, 60)}'`);
-    }
-    const name = text.slice(start, colon).toLowerCase();
-    const value = text.slice(colon + 1, end).trim();
-    start = end + 2;
-    switch (name) {
-      case "content-length":
-        if (!/^\d+$/.test(value)) throw new Error(`bad content-length from backend: '${value}'`);
-        head.contentLength = Number(value);
-        continue;
-      case "date":
-        continue;
-      case "transfer-encoding":
-        head.chunked = /(^|,)\s*chunked\s*$/i.test(value);
-        break;
-      case "connection":
-        head.connection = value;
-        if (/(^|,)\s*close\s*(,|$)/i.test(value)) head.close = true;
-        else if (/(^|,)\s*keep-alive\s*(,|$)/i.test(value)) head.close = false;
-        break;
-    }
-    head.headers.push([name, value]);
-  }
-  return head;
 }

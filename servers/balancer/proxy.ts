@@ -2,26 +2,30 @@
  * The HTTP reverse proxy: picks a backend, forwards the request over a pooled keep-alive
  * connection, and streams the response back.
  *
- * Failure rules (as nginx's `proxy_next_upstream error` does):
- * - the backend refuses the connection: it is taken out of rotation at once and the request goes
- *   to the next healthy backend (nothing was sent, so any method may move);
- * - the connection breaks after the request was sent, before a response: GET, HEAD, OPTIONS and
- *   TRACE without a body move to the next backend; other methods get 502 and are not repeated;
- * - no response head within the timeout: 504;
- * - no backend left in rotation: 503.
+ * This is the readable engine: `Deno.serve` hands it a `Request`, it answers a `Response`. When
+ * a backend fails, `retry.ts` decides whether the request moves to the next backend or the client
+ * gets 502, 503 or 504.
  *
  * @module
  */
 
 import type { Backend } from "./backend.ts";
+import { ChunkedDecoder } from "./chunked_decoder.ts";
 import {
   ConnectionClosedError,
   type Http1Connection,
-  type ResponseHead,
+  type ReceivedHead,
 } from "./http1_connection.ts";
 import { isConnectionError } from "./connection_errors.ts";
 import { droppedHeaders, REQUEST_NOT_COPIED } from "./hop_headers.ts";
 import type { ConnectionPool } from "./pool.ts";
+import {
+  type Failure,
+  forwardWithRetries,
+  isRepeatable,
+  Refusal,
+  unfinishedResponse,
+} from "./retry.ts";
 import type { Strategy } from "./strategies.ts";
 
 /** Response bodies up to this size (with a `content-length`) are read whole, then sent. */
@@ -45,10 +49,7 @@ export interface ProxyOptions {
   stats: () => unknown;
 }
 
-type Failure = "connect" | "no-response" | "timeout" | "broken";
-
 const encoder = new TextEncoder();
-const REPEATABLE = new Set(["GET", "HEAD", "OPTIONS", "TRACE"]);
 
 /** The proxy: a `Deno.serve` handler and a way to stop its timers. */
 export interface Proxy {
@@ -117,7 +118,7 @@ export function createProxy(options: ProxyOptions): Proxy {
     }
     const timer = watch(connection);
     let bodyDone = true;
-    let response: ResponseHead;
+    let response: ReceivedHead;
     try {
       if (body !== null) {
         bodyDone = false;
@@ -168,9 +169,8 @@ export function createProxy(options: ProxyOptions): Proxy {
       } catch {
         finish(false);
         backend.failures++;
-        return timer.timedOut
-          ? plain(504, `backend ${backend.label} did not finish its response in ${timeoutMs} ms\n`)
-          : plain(502, `backend ${backend.label} closed the connection mid-response\n`);
+        const refusal = unfinishedResponse(backend, timer.timedOut, timeoutMs);
+        return plain(refusal.status, `${refusal.message}\n`);
       }
     }
     waiting.delete(timer);
@@ -191,31 +191,21 @@ export function createProxy(options: ProxyOptions): Proxy {
     const client = info.remoteAddr;
     const { text, hasBody, chunked } = requestHead(request, target, client.hostname);
     const body = hasBody ? request.body : null;
-    const repeatable = body === null && REPEATABLE.has(method);
-    let tried: Set<Backend> | undefined;
-    let sent = false;
-    for (;;) {
-      const backend = strategy(backends, tried);
-      if (!backend) return noBackendLeft(backends, sent);
-      (tried ??= new Set()).add(backend);
-      log?.(
-        `request from ${client.hostname}:${client.port} ${method} ${target} -> ${backend.label}`,
-      );
-      const head = encoder.encode(`${text}host: ${backend.label}\r\n\r\n`);
-      const result = await forward(request, backend, head, body, chunked);
-      if (result instanceof Response) return result;
-      if (result === "timeout") {
-        return plain(504, `backend ${backend.label} sent no response within ${timeoutMs} ms\n`);
-      }
-      if (result === "connect") continue;
-      sent = true;
-      if (result === "no-response" && repeatable) continue;
-      return plain(
-        502,
-        `backend ${backend.label} closed the connection without a response` +
-          (repeatable ? "\n" : `; ${method} is not repeated on another backend\n`),
-      );
-    }
+    const result = await forwardWithRetries({
+      backends,
+      strategy,
+      method,
+      repeatable: isRepeatable(method, body !== null),
+      timeoutMs,
+      attempt: (backend) => {
+        log?.(
+          `request from ${client.hostname}:${client.port} ${method} ${target} -> ${backend.label}`,
+        );
+        const head = encoder.encode(`${text}host: ${backend.label}\r\n\r\n`);
+        return forward(request, backend, head, body, chunked);
+      },
+    });
+    return result instanceof Refusal ? plain(result.status, `${result.message}\n`) : result;
   }
 
   return {
@@ -226,18 +216,6 @@ export function createProxy(options: ProxyOptions): Proxy {
       waiting.clear();
     },
   };
-}
-
-function noBackendLeft(backends: readonly Backend[], sent: boolean): Response {
-  if (!sent || backends.every((backend) => !backend.healthy)) {
-    return plain(
-      503,
-      `no backend available: all ${backends.length} backends are down ` +
-        `(${backends.map((backend) => backend.label).join(", ")}); start them or wait for ` +
-        "the health checks to bring them back\n",
-    );
-  }
-  return plain(502, "every backend tried closed the connection without a response\n");
 }
 
 function plain(status: number, body: string): Response {
@@ -297,12 +275,14 @@ function requestHead(
   return { text, hasBody, chunked: hasBody && !sized };
 }
 
-/** Response headers to send on: end-to-end ones from the backend, and `x-backend`. */
-function responseHeaders(head: ResponseHead, label: string): [string, string][] {
-  const dropped = droppedHeaders(head.connection);
+/**
+ * Response headers to send on: the backend's end-to-end ones except `date` (`Deno.serve` sets its
+ * own), and `x-backend`.
+ */
+function responseHeaders(head: ReceivedHead, label: string): [string, string][] {
   const out: [string, string][] = [];
   for (const pair of head.headers) {
-    if (!dropped.has(pair[0])) out.push(pair);
+    if (pair[0] !== "date") out.push(pair);
   }
   out.push(["x-backend", label]);
   return out;
@@ -311,42 +291,10 @@ function responseHeaders(head: ResponseHead, label: string): [string, string][] 
 /** Streams a response body from the backend, chunked or sized or up to the close. */
 function bodyStream(
   connection: Http1Connection,
-  head: ResponseHead,
+  head: ReceivedHead,
   finish: (reusable: boolean) => void,
 ): ReadableStream<Uint8Array> {
-  let remaining = head.chunked ? 0 : head.contentLength ?? Infinity;
-  let chunksDone = false;
-  const next = async (): Promise<Uint8Array | null> => {
-    if (head.chunked) {
-      if (chunksDone) return null;
-      if (remaining === 0) {
-        const sizeLine = await connection.readLine();
-        const size = parseInt(sizeLine, 16);
-        if (!Number.isFinite(size) || size < 0) throw new Error("bad chunk size from backend");
-        if (size === 0) {
-          while ((await connection.readLine()) !== "") { /* trailers are dropped */ }
-          chunksDone = true;
-          return null;
-        }
-        remaining = size;
-      }
-      const chunk = await connection.readSome(Math.min(remaining, STREAM_CHUNK));
-      if (chunk === null) throw new ConnectionClosedError("backend closed mid-chunk");
-      remaining -= chunk.length;
-      if (remaining === 0 && (await connection.readLine()) !== "") {
-        throw new Error("bad chunk end from backend");
-      }
-      return chunk;
-    }
-    if (remaining === 0) return null;
-    const chunk = await connection.readSome(Math.min(remaining, STREAM_CHUNK));
-    if (chunk === null) {
-      if (remaining === Infinity) return null;
-      throw new ConnectionClosedError("backend closed mid-body");
-    }
-    remaining -= chunk.length;
-    return chunk;
-  };
+  const next = head.chunked ? nextChunk(connection) : nextPiece(connection, head.contentLength);
   return new ReadableStream<Uint8Array>({
     async pull(controller) {
       try {
@@ -363,6 +311,50 @@ function bodyStream(
       finish(false);
     },
   });
+}
+
+/** Reads a body of `length` bytes (null: up to the close) piece by piece; null at its end. */
+function nextPiece(
+  connection: Http1Connection,
+  length: number | null,
+): () => Promise<Uint8Array | null> {
+  let remaining = length ?? Infinity;
+  return async () => {
+    if (remaining === 0) return null;
+    const piece = await connection.readSome(Math.min(remaining, STREAM_CHUNK));
+    if (piece === null) {
+      if (remaining === Infinity) return null;
+      throw new ConnectionClosedError("backend closed mid-body");
+    }
+    remaining -= piece.length;
+    return piece;
+  };
+}
+
+/** Reads a chunked body with the strict decoder both engines use; null after the last chunk. */
+function nextChunk(connection: Http1Connection): () => Promise<Uint8Array | null> {
+  const chunks = new ChunkedDecoder(Number.MAX_SAFE_INTEGER);
+  return async () => {
+    for (;;) {
+      if (chunks.done) return null;
+      const buffered = connection.buffered();
+      let data: Uint8Array | null = null;
+      connection.consume(chunks.decode(buffered, 0, buffered.length, (piece) => {
+        if (data === null) {
+          data = piece.slice();
+        } else {
+          const joined = new Uint8Array(data.length + piece.length);
+          joined.set(data);
+          joined.set(piece, data.length);
+          data = joined;
+        }
+      }));
+      if (data !== null) return data;
+      if (!chunks.done && !(await connection.fill())) {
+        throw new ConnectionClosedError("backend closed mid-chunk");
+      }
+    }
+  };
 }
 
 /** Streams a request body to the backend, as is or in chunked coding. */

@@ -1,6 +1,6 @@
 /**
- * A balancer worker: one more `Deno.serve` on the same port (SO_REUSEPORT), in a Web Worker, so
- * the kernel spreads client connections over several event loops.
+ * A balancer worker: one more balancer (either engine) on the same port (SO_REUSEPORT), in a Web
+ * Worker, so the kernel spreads client connections over several event loops.
  *
  * Messages in: `{ start: BalancerOptions }`, then `"stop"`. Messages out: `{ ready: port }` or
  * `{ error: message }`, then `"stopped"`.

@@ -5,7 +5,7 @@
  * @module
  */
 
-import { closeQuietly } from "./connection_errors.ts";
+import { closeQuietly } from "../../balancer/connection_errors.ts";
 
 /** A test server with its base URL. */
 export interface TestServer {
@@ -189,12 +189,15 @@ export interface RecordingBackend extends TestServer {
 }
 
 /**
- * Starts a raw backend that records the bytes it receives and answers each request head (bodies
- * are not expected) with `200 ok`, keeping the connection open.
+ * Starts a raw backend that records the bytes it receives and answers each request head with
+ * `reply` (by default `200 ok`), keeping the connection open. Bodies are recorded but not parsed:
+ * they must not hold a blank line.
  */
-export function startRecordingBackend(): RecordingBackend {
+export function startRecordingBackend(
+  reply: string = "HTTP/1.1 200 OK\r\ncontent-length: 3\r\n\r\nok\n",
+): RecordingBackend {
   const decoder = new TextDecoder();
-  const reply = new TextEncoder().encode("HTTP/1.1 200 OK\r\ncontent-length: 3\r\n\r\nok\n");
+  const replyBytes = new TextEncoder().encode(reply);
   let received = "";
   let count = 0;
   const server = serveConnections(async (conn) => {
@@ -207,7 +210,7 @@ export function startRecordingBackend(): RecordingBackend {
       for (let end = pending.indexOf("\r\n\r\n"); end >= 0; end = pending.indexOf("\r\n\r\n")) {
         pending = pending.slice(end + 4);
         count++;
-        await conn.write(reply);
+        await conn.write(replyBytes);
       }
     }
   });

@@ -11,7 +11,7 @@ import {
   type BalancerOptions,
   ENGINES,
   startBalancer,
-} from "../balancer.ts";
+} from "../../balancer.ts";
 
 /** A test registrar and a balancer starter bound to the engine of the running test. */
 export interface EngineTests {

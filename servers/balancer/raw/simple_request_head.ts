@@ -27,8 +27,9 @@ import {
   namesByLength,
   SP,
   TAB,
-} from "./bytes.ts";
-import { REQUEST_NOT_COPIED } from "./hop_headers.ts";
+  TCHAR,
+} from "../bytes.ts";
+import { REQUEST_NOT_COPIED } from "../hop_headers.ts";
 import type { RequestLimits } from "./limits.ts";
 
 /** What the fast path found besides the bytes it copied. */
@@ -50,14 +51,6 @@ const VERSION_1_1 = encoder.encode("HTTP/1.1\r\n");
 const FORWARDED_HOST = encoder.encode("x-forwarded-host: ");
 const CONNECT = encoder.encode("CONNECT");
 const HOST = encoder.encode("host");
-
-/** `TCHAR[byte]` is 1 for the token characters of RFC 9110 section 5.6.2. */
-const TCHAR = new Uint8Array(128);
-for (
-  const char of "!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-) {
-  TCHAR[char.charCodeAt(0)] = 1;
-}
 
 /**
  * Header names that send a request to the strict path: framing, hop-by-hop, and the ones the
@@ -89,7 +82,7 @@ export function copySimpleRequestHead(
 ): number {
   // Request line: method SP origin-form-target SP HTTP/1.1 CRLF.
   let i = start;
-  while (i < end && input[i]! < 128 && TCHAR[input[i]!] === 1) i++;
+  while (i < end && TCHAR[input[i]!] === 1) i++;
   const methodEnd = i;
   if (methodEnd === start || input[i] !== SP || input[i + 1] !== SLASH) return -1;
   const targetStart = i + 1;
@@ -115,7 +108,7 @@ export function copySimpleRequestHead(
   for (let line = lineEnd; line < headEnd;) {
     if (++fields > limits.maxHeaderFields) return -1;
     let colon = line;
-    while (colon < headEnd && input[colon]! < 128 && TCHAR[input[colon]!] === 1) colon++;
+    while (colon < headEnd && TCHAR[input[colon]!] === 1) colon++;
     if (colon === line || input[colon] !== COLON || input[colon + 1] !== SP) return -1;
     const valueStart = colon + 2;
     let valueEnd = valueStart;

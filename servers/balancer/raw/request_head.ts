@@ -13,9 +13,9 @@
  * @module
  */
 
-import { HttpError } from "./http_error.ts";
+import { HttpError } from "../http_error.ts";
 import type { RequestLimits } from "./limits.ts";
-import { connectionOptions, REQUEST_NOT_COPIED } from "./hop_headers.ts";
+import { connectionOptions, REQUEST_NOT_COPIED } from "../hop_headers.ts";
 
 /** A parsed request head, ready to forward. */
 export interface RequestHead {
