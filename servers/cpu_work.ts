@@ -10,6 +10,8 @@
  * @module
  */
 
+import process from "node:process";
+
 /** xorshift rounds in one unit of work. */
 const ROUNDS_PER_UNIT = 1000;
 
@@ -28,13 +30,18 @@ export function cpuWork(units: number): number {
 
 /**
  * Measures how many units one millisecond of this thread does: the best of `samples` short
- * samples, so a sample that lost the core to another process does not count.
+ * samples. Each sample is timed both by the wall clock and by the process's CPU time, and the
+ * shorter of the two counts: a sample that lost the core to another process took longer by the
+ * wall clock but not in CPU time, so a calibration on a busy machine does not make `/cpu` work
+ * smaller than it should be. (Both times can only be too long for this thread, never too short:
+ * the process's CPU time also counts its other threads.)
  */
 export function calibrateCpuWork(samples = 8, sampleMs = 4): number {
   cpuWork(200); // let the JIT compile the loop first
   let best = 0;
   for (let sample = 0; sample < samples; sample++) {
     let units = 0;
+    const cpuStart = process.cpuUsage();
     const start = performance.now();
     let elapsed = 0;
     do {
@@ -42,7 +49,9 @@ export function calibrateCpuWork(samples = 8, sampleMs = 4): number {
       units += 10;
       elapsed = performance.now() - start;
     } while (elapsed < sampleMs);
-    best = Math.max(best, units / elapsed);
+    const cpu = process.cpuUsage(cpuStart);
+    const cpuMs = (cpu.user + cpu.system) / 1000;
+    best = Math.max(best, units / elapsed, cpuMs > 0 ? units / Math.max(cpuMs, elapsed / 50) : 0);
   }
   return best;
 }
