@@ -34,3 +34,31 @@ export function sourceExcerpt(path: string, name: string): string {
 export function sourceMarkdown(path: string, name: string, shownPath = path): string {
   return `\`${shownPath}\`\n\n\`\`\`ts\n${sourceExcerpt(path, name)}\n\`\`\``;
 }
+
+/**
+ * The lines of `path` around the first line that contains `needle` (`before` lines above it,
+ * `after` below), as a fenced markdown block headed by the file and its line numbers: for the
+ * one line that makes a model what it is, with just enough around it to read. Throws, naming
+ * the file and the text, when no line contains it.
+ *
+ * @example
+ * ```ts
+ * sourceAround("servers/workers_worker.ts", "reusePort: true", 6, 3);
+ * ```
+ */
+export function sourceAround(
+  path: string,
+  needle: string,
+  before = 3,
+  after = 3,
+  shownPath = path,
+): string {
+  const lines = Deno.readTextFileSync(path).split("\n");
+  const at = lines.findIndex((line) => line.includes(needle));
+  if (at < 0) throw new Error(`${path} has no line containing '${needle}'`);
+  const first = Math.max(0, at - before);
+  const last = Math.min(lines.length - 1, at + after);
+  return `\`${shownPath}\`, lines ${first + 1}-${last + 1}\n\n\`\`\`ts\n${
+    lines.slice(first, last + 1).join("\n")
+  }\n\`\`\``;
+}

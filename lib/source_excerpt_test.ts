@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { sourceExcerpt, sourceMarkdown } from "./source_excerpt.ts";
+import { sourceAround, sourceExcerpt, sourceMarkdown } from "./source_excerpt.ts";
 
 const file = await Deno.makeTempFile({ suffix: ".ts" });
 await Deno.writeTextFile(
@@ -55,4 +55,12 @@ Deno.test("sourceExcerpt finds the core of each server model", () => {
   assert(
     sourceExcerpt(new URL("threads_worker.ts", root).pathname, "blockFor").includes("Atomics.wait"),
   );
+});
+
+Deno.test("sourceAround shows the lines around the first match, with their numbers", () => {
+  assert.equal(
+    sourceAround(file, "return a + b", 1, 1, "x.ts"),
+    "`x.ts`, lines 5-7\n\n```ts\nexport function add(a: number, b: number): number {\n  return a + b;\n}\n```",
+  );
+  assert.throws(() => sourceAround(file, "nowhere"), /has no line containing 'nowhere'/);
 });
