@@ -130,7 +130,8 @@ export function headlineFindings(
       tested.length === 0
         ? `${verdicts.length} comparisons, each with one run per target: none can be called; ` +
           "repeat the runs."
-        : `${tested.length} comparisons were made; after Holm's correction for ${tested.length}, ` +
+        : `${tested.length} comparison${tested.length === 1 ? " was" : "s were"} made; after ` +
+          `Holm's correction for ${tested.length}, ` +
           `${significant.length} ${
             significant.length === 1 ? "difference is" : "differences are"
           } ` +
@@ -170,4 +171,25 @@ export function headlineFindings(
         "measured, so it may still have set the pace).",
   );
   return findings;
+}
+
+/**
+ * A section's findings as Markdown under a `### ` heading: the {@link headlineFindings} as a
+ * list. Show {@link verdictTable} after it for the per-level detail.
+ *
+ * @example
+ * ```ts
+ * const comparisons = [compareTargets(io.frame, "async", "threads")];
+ * await showMarkdown(findingsMarkdown("`/io?ms=20`", summarize(io.frame), comparisons));
+ * await table(verdictTable(comparisons));
+ * ```
+ */
+export function findingsMarkdown(
+  title: string,
+  summary: pl.DataFrame | readonly SummaryRow[],
+  comparisons: pl.DataFrame | readonly pl.DataFrame[],
+  options: ConclusionOptions = {},
+): string {
+  const lines = headlineFindings(summary, comparisons, options).map((line) => `- ${line}`);
+  return `### ${title}\n\n${lines.join("\n")}\n`;
 }

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { frameFromRows } from "./frame.ts";
-import { headlineFindings, holmVerdicts, verdictTable } from "./findings.ts";
+import { findingsMarkdown, headlineFindings, holmVerdicts, verdictTable } from "./findings.ts";
 import { compareTargets, summarize } from "./results.ts";
 
 const SCHEMA = {
@@ -113,4 +113,14 @@ Deno.test("verdictTable() is one compact row per comparison and level", () => {
     "b 1.9x faster",
     "no difference we can see with 3 runs",
   ]);
+});
+
+Deno.test("findingsMarkdown() puts the findings in a list under the section's heading", () => {
+  const df = runs({ a: { 1: [10, 11, 12] }, b: { 1: [20, 21, 22] } });
+  const text = findingsMarkdown("`GET /`", summarize(df), compareTargets(df, "a", "b"));
+  assert.match(
+    text,
+    /^### `GET \/`\n\n- 1 comparison was made; after Holm's correction for 1, 1 difference is/,
+  );
+  assert.match(text, /\n- The largest effect: b is 1\.9x faster than a at c=1/);
 });

@@ -261,3 +261,37 @@ export function timePerRequestReadings(
 function formatMs(ms: number): string {
   return ms >= 10 ? ms.toFixed(0) : ms.toFixed(1);
 }
+
+/** One sentence per report and server from {@link unfinishedRuns}, with the rows cited. */
+export function unfinishedSentence(u: Unfinished): string {
+  const done = u.finishedLevels.length === 0
+    ? "none finished"
+    : `only c = ${u.finishedLevels.join(", ")} finished`;
+  return `${u.source.replace(/\.txt$/, "")}: the ${u.server} server's runs at c = ` +
+    `${u.levels.join(", ")} never finished (${done}; ${cite(u.rows)}).`;
+}
+
+/**
+ * The 2020 evidence as a Markdown list, every item computed from the seeds with its source
+ * lines: the leak at c=1, the run times on retry steps, the runs that never finished, and which
+ * of ab's two "Time per request" figures each report copied.
+ */
+export function seedStoryMarkdown(seeds: pl.DataFrame): string {
+  const items = [
+    ...leakEvidence(seeds).map(leakSentence),
+    retryStepsSentence(retrySteps(seeds)),
+    ...unfinishedRuns(seeds).map(unfinishedSentence),
+  ];
+  const readings = timePerRequestReadings(seeds).filter((row) => row.concurrency > 1);
+  for (const [file, rows] of Map.groupBy(readings, (row) => row.file)) {
+    const across = rows.filter((row) => row.reading === "across all (1 / X)");
+    const per = rows.filter((row) => row.reading === "per request (c / X)");
+    items.push(
+      `${file}: at c > 1, its "Time per request" is ab's per-request mean (c / X) in ` +
+        `${per.length} of ${rows.length} rows and the mean across all concurrent requests ` +
+        `(1 / X) in ${across.length}` +
+        (across.length > 0 && per.length > 0 ? ": the two figures are mixed in one table." : "."),
+    );
+  }
+  return items.map((item) => `- ${item}`).join("\n");
+}

@@ -7,6 +7,7 @@ import {
   retrySteps,
   retryStepsSentence,
   seedRows,
+  seedStoryMarkdown,
   timePerRequestReadings,
   unfinishedRuns,
 } from "./seed_story.ts";
@@ -121,4 +122,18 @@ Deno.test("timePerRequestReadings() tells which of ab's two figures each report 
     row.source === "002_d0c32baef3e00039.txt" && row.server === "threads" && row.concurrency === 5
   );
   assert.equal(c5?.reading, "per request (c / X)");
+});
+
+Deno.test("seedStoryMarkdown() lists the leak, the retry steps, the unfinished runs and the mixed-up figures", () => {
+  const text = seedStoryMarkdown(seeds);
+  assert.match(text, /^- Tugas 7's threaded server at concurrency 1 took/m);
+  assert.match(text, /^- 10 of 23 finished runs at concurrency > 1 end within 10 ms/m);
+  assert.match(
+    text,
+    /^- 004_ddfdaf1affddb1ac: the async server's runs at c = 10, 30, 50, 75, 100 never finished \(only c = 1, 5 finished; data\/seeds\/004_ddfdaf1affddb1ac\.csv lines 4, 5, 6, 7, 8\)\.$/m,
+  );
+  assert.match(
+    text,
+    /^- 002_d0c32baef3e00039\.csv: at c > 1, its "Time per request" is ab's per-request mean \(c \/ X\) in 7 of 8 rows and the mean across all concurrent requests \(1 \/ X\) in 1: the two figures are mixed in one table\.$/m,
+  );
 });
