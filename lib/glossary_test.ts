@@ -32,3 +32,22 @@ Deno.test("glossaryMarkdown() anchors every term, and glossaryLink() points at t
   assert.equal(glossaryLink("backlog"), "[listen backlog](#glossary-backlog)");
   assert.throws(() => glossaryLink("cvv"), /no glossary entry 'cvv': choose one of concurrency, /);
 });
+
+Deno.test("every notebook's glossary cell is the shared glossary, word for word", () => {
+  const notebooks = new URL("../notebooks/", import.meta.url);
+  let found = 0;
+  for (const entry of Deno.readDirSync(notebooks)) {
+    if (!entry.name.endsWith(".ipynb")) continue;
+    const cells = JSON.parse(Deno.readTextFileSync(new URL(entry.name, notebooks))).cells as {
+      cell_type: string;
+      source: string[];
+    }[];
+    for (const cell of cells) {
+      const source = cell.source.join("");
+      if (cell.cell_type !== "markdown" || !source.startsWith("## Glossary")) continue;
+      assert.equal(source, glossaryMarkdown(), `${entry.name}: regenerate its glossary cell`);
+      found++;
+    }
+  }
+  assert.ok(found >= 1, "notebook 01 has a glossary cell");
+});

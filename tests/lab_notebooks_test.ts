@@ -39,10 +39,21 @@ const EXPECTED: Record<string, Expectation> = {
         what: "the computed comparison with 2020",
       },
       { pattern: /cannot exceed \*\*\d+ req\/s\*\*/, what: "the computed pool ceiling" },
-      { pattern: /### Conclusions/g, count: 3, what: "conclusions for each workload" },
-      { pattern: /\d[\d,]* (vs|req\/s)/, what: "numbers in the conclusions" },
+      {
+        pattern:
+          /(comparisons? (was|were) made; after Holm's correction|comparisons, each with one run per target)/g,
+        count: 3,
+        what: "findings for each workload",
+      },
+      { pattern: /The largest (effect|gap)/g, count: 3, what: "the largest effect per workload" },
+      { pattern: /p \(Holm\)/g, count: 3, what: "a verdict table per workload" },
+      {
+        pattern: /took 3\.9, 18, 97 ms per request for n = 10, 50, 100/,
+        what: "the 2020 leak, computed",
+      },
+      { pattern: /of a multiple of 0\.505 s/, what: "the 2020 retry steps, computed" },
     ],
-    chartsPerSection: { "## 3.": 1, "## 4.": 4 },
+    chartsPerSection: { "## 2.": 1, "## 3.": 2, "## 4.": 4 },
   },
   "02_load_balancer.ipynb": {
     texts: [
