@@ -147,6 +147,18 @@ Deno.test("class view: students pack real runs, a teacher loads them with every 
       },
     );
 
+    await t.step("an unpacked hand-in folder loads like its archive", () => {
+      const unpacked = join(work, "unpacked-class", "eko");
+      for (const [name, bytes] of Object.entries(unzipSync(Deno.readFileSync(archives[1]!)))) {
+        Deno.mkdirSync(join(unpacked, name, ".."), { recursive: true });
+        Deno.writeFileSync(join(unpacked, name), bytes);
+      }
+      const data = loadClass(join(work, "unpacked-class"));
+      assert.deepEqual(data.problems, []);
+      assert.deepEqual(data.handIns.map((h) => [h.student, h.source]), [["Budi", "eko"]]);
+      assert.ok(data.runs.height > 0);
+    });
+
     await t.step(
       "deno task class prints the tables and findings, exit 0; a missing folder is exit 2",
       () => {

@@ -132,28 +132,25 @@ function readArchive(
   }
 }
 
+function packed(source: string, manifest: Manifest, experiments: HandInExperiment[]): HandIn {
+  return {
+    student: manifest.student.trim(),
+    source,
+    manifest,
+    machine: manifest.machine,
+    experiments,
+  };
+}
+
 function readEntry(classDir: string, entry: Deno.DirEntry): HandIn | string {
   const path = join(classDir, entry.name);
   if (entry.isFile && entry.name.toLowerCase().endsWith(".zip")) {
     const { manifest, experiments } = readArchive(path, entry.name);
-    return {
-      student: manifest.student.trim(),
-      source: entry.name,
-      manifest,
-      machine: manifest.machine,
-      experiments,
-    };
+    return packed(entry.name, manifest, experiments);
   }
   if (entry.isDirectory && isFile(join(path, MANIFEST_FILE))) {
     const manifest = parseManifest(JSON.parse(Deno.readTextFileSync(join(path, MANIFEST_FILE))));
-    const experiments = experimentsIn(join(path, "results"));
-    return {
-      student: manifest.student.trim(),
-      source: entry.name,
-      manifest,
-      machine: manifest.machine,
-      experiments,
-    };
+    return packed(entry.name, manifest, experimentsIn(join(path, "results")));
   }
   if (entry.isDirectory) {
     const experiments = experimentsIn(path);
