@@ -86,15 +86,24 @@ Deno.test("class view: students pack real runs, a teacher loads them with every 
         assert.deepEqual([...keys].sort(), ["c-root", "c-root [requests 150 vs 300]"]);
         const spread = spreadRows(data.runs, SAMPLE_EXPERIMENT);
         assert.equal(spread.length, 4); // two targets x two levels
+        // Three machines ran every cell; a run that failed on a busy machine may leave one
+        // machine a single repeat there, but never fewer than two machines to compare.
         assert.ok(
-          spread.every((row) =>
-            row.machines === 3 && row.acrossCv !== null && row.withinCv !== null
-          ),
+          spread.every((row) => row.machines >= 2 && row.acrossCv !== null),
+          JSON.stringify(spread),
         );
         assert.equal(machineRows(data.runs, SAMPLE_EXPERIMENT).length, 12);
         const verdicts = verdictRows(data.runs, SAMPLE_EXPERIMENT, "async", "threads");
         assert.deepEqual(verdicts.map((v) => v.concurrency), [1, 8]);
-        assert.ok(verdicts.every((v) => v.machines === 3 && v.agree >= 2));
+        const allowed =
+          /^(async faster|threads faster|no difference beyond the noise|cannot tell \(one run\))$/;
+        for (const v of verdicts) {
+          // Which verdict wins depends on the run; how it is counted does not.
+          assert.match(v.majority, allowed);
+          assert.ok(v.machines >= 2 && v.agree >= 1 && v.agree <= v.machines, JSON.stringify(v));
+          const dissent = v.disagree === "" ? [] : v.disagree.split("; ");
+          assert.equal(dissent.length, v.machines - v.agree, v.disagree);
+        }
       },
     );
 
@@ -147,6 +156,32 @@ Deno.test("class view: students pack real runs, a teacher loads them with every 
       },
     );
 
+    await t.step("pack reads the lab profile from the runs' settings", () => {
+      const copy = join(work, "profiled", "results");
+      Deno.mkdirSync(join(copy, SAMPLE_EXPERIMENT), { recursive: true });
+      const source = join(work, "Ani", "results", SAMPLE_EXPERIMENT);
+      for (const entry of Deno.readDirSync(source)) {
+        if (entry.isFile) {
+          Deno.copyFileSync(join(source, entry.name), join(copy, SAMPLE_EXPERIMENT, entry.name));
+        }
+      }
+      const configPath = join(copy, SAMPLE_EXPERIMENT, "config.json");
+      const config = JSON.parse(Deno.readTextFileSync(configPath));
+      const out = join(work, "profiled", "out");
+      assert.equal(
+        packHandIn({ student: "Fajar", resultsDir: copy, outDir: out }).manifest.profile,
+        null,
+      );
+      Deno.writeTextFileSync(
+        configPath,
+        JSON.stringify({ ...config, repeats: 1, concurrency: [1, 10, 50] }),
+      );
+      assert.equal(
+        packHandIn({ student: "Fajar", resultsDir: copy, outDir: out }).manifest.profile,
+        "quick",
+      );
+    });
+
     await t.step("an unpacked hand-in folder loads like its archive", () => {
       const unpacked = join(work, "unpacked-class", "eko");
       for (const [name, bytes] of Object.entries(unzipSync(Deno.readFileSync(archives[1]!)))) {
@@ -170,7 +205,7 @@ Deno.test("class view: students pack real runs, a teacher loads them with every 
         assert.match(text, /Verdicts, async vs threads:/);
         assert.match(
           text,
-          /^- c-root, (async|threads) at c=\d+: the 3 machines' medians range from/m,
+          /^- c-root, (async|threads) at c=\d+: the [23] machines' medians range from/m,
         );
         assert.equal(main(["class", join(work, "nope")], () => {}), 2);
       },

@@ -11,7 +11,8 @@ import { zipSync } from "fflate";
 import { basename, join } from "node:path";
 import type { Environment } from "../environment.ts";
 import { CONFIG_FILE, ENVIRONMENT_FILE, ERRORS_FILE } from "../experiment.ts";
-import { readRuns, RUNS_FILE } from "../results_store.ts";
+import { loadJson, readRuns, RUNS_FILE } from "../results_store.ts";
+import { PROFILES } from "../notebook.ts";
 import {
   HANDIN_FORMAT,
   HANDIN_VERSION,
@@ -33,7 +34,7 @@ export interface PackOptions {
   reportsDir?: string;
   /** Where the archive is written (default: `reportsDir`, else `resultsDir`). */
   outDir?: string;
-  /** `LAB_PROFILE` the runs were made with (default: the environment's). */
+  /** The lab profile the runs were made with (default: read from the runs' settings). */
   profile?: string | null;
   /** The time of packing (default: now). */
   now?: Date;
@@ -59,6 +60,24 @@ export function studentSlug(student: string): string {
     );
   }
   return slug;
+}
+
+/**
+ * The lab profile whose settings the runs were made with: the first experiment whose repeats and
+ * concurrency levels are a profile's (its `levels` or its `timedLevels`); null when none is.
+ */
+export function profileOfRuns(configs: readonly unknown[]): string | null {
+  for (const config of configs) {
+    if (typeof config !== "object" || config === null) continue;
+    const { repeats, concurrency } = config as { repeats?: unknown; concurrency?: unknown };
+    const levels = JSON.stringify(concurrency);
+    const match = Object.values(PROFILES).find((p) =>
+      p.repeats === repeats &&
+      (levels === JSON.stringify(p.levels) || levels === JSON.stringify(p.timedLevels))
+    );
+    if (match) return match.name;
+  }
+  return null;
 }
 
 function isCodeFreeReport(name: string): boolean {
@@ -102,6 +121,7 @@ export function packHandIn(options: PackOptions): Packed {
   const notes: string[] = [];
   const experiments: string[] = [];
   let environment: Partial<Environment> | null = null;
+  const configs: unknown[] = [];
   for (const entry of listDir(options.resultsDir)) {
     if (!entry.isDirectory) continue;
     const dir = join(options.resultsDir, entry.name);
@@ -113,6 +133,7 @@ export function packHandIn(options: PackOptions): Packed {
       continue;
     }
     experiments.push(entry.name);
+    configs.push(loadJson(dir, CONFIG_FILE));
     for (const name of EXPERIMENT_FILES) {
       const bytes = readIfExists(join(dir, name));
       if (bytes !== null) files[`results/${entry.name}/${name}`] = bytes;
@@ -145,7 +166,7 @@ export function packHandIn(options: PackOptions): Packed {
     student: options.student.trim(),
     createdAt: now.toISOString(),
     labCommit: environment?.gitCommit ?? null,
-    profile: options.profile === undefined ? Deno.env.get("LAB_PROFILE") ?? null : options.profile,
+    profile: options.profile === undefined ? profileOfRuns(configs) : options.profile,
     machine: machineSummary(environment),
     experiments,
     reports: reports.map((report) => report.name),
