@@ -30,7 +30,6 @@ const CR = 13;
 const LF = 10;
 const MAX_HEAD_BYTES = 64 * 1024;
 const MIN_READ_ROOM = 4096;
-const decoder = new TextDecoder();
 
 /** A client HTTP/1.1 connection with a read buffer. */
 export class Http1Connection {
