@@ -1,0 +1,29 @@
+/**
+ * `deno task check`'s format and lint steps as tests, so the test command catches an unformatted
+ * file or a lint error the way it catches a failing test.
+ */
+
+import assert from "node:assert/strict";
+import { repoPath } from "../lib/notebook.ts";
+
+async function denoTool(args: string[]): Promise<{ code: number; output: string }> {
+  const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
+    args,
+    cwd: repoPath(),
+    env: { NO_COLOR: "1" },
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const text = new TextDecoder();
+  return { code, output: `${text.decode(stdout)}${text.decode(stderr)}` };
+}
+
+Deno.test("the code is formatted as deno fmt formats it", async () => {
+  const { code, output } = await denoTool(["fmt", "--check"]);
+  assert.equal(code, 0, `run 'deno fmt':\n${output.slice(0, 4000)}`);
+});
+
+Deno.test("deno lint finds nothing", async () => {
+  const { code, output } = await denoTool(["lint"]);
+  assert.equal(code, 0, `fix what deno lint says:\n${output.slice(0, 4000)}`);
+});
