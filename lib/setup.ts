@@ -14,6 +14,7 @@
  * @module
  */
 
+import { createAutocannonGenerator } from "./loadgen/autocannon.ts";
 import { locustVersion } from "./loadgen/locust.ts";
 import { findJupyter, isRoot, runCommand, which } from "./system_tools.ts";
 
@@ -191,6 +192,20 @@ const oha: Component = {
   probe: () => versionOf("oha", ["--version"], /oha (\S+)/),
 };
 
+/**
+ * The zero-install generator: nothing to install, but its first run fetches the npm package into
+ * Deno's cache. Doing that here, once, keeps parallel tests and a notebook's first run from
+ * fetching it at the same moment (a crashed autocannon was seen on an empty cache).
+ */
+const autocannon: Component = {
+  name: "autocannon",
+  required: false,
+  aptPackages: [],
+  programs: [],
+  fix: "the zero-install generator is fetched from the npm registry: check that it is reachable",
+  probe: () => createAutocannonGenerator().version(),
+};
+
 const chromium: Component = {
   name: "chromium",
   required: false,
@@ -249,6 +264,7 @@ export const LAB_COMPONENTS: readonly Component[] = [
   ab,
   wrk,
   oha,
+  autocannon,
   chromium,
 ];
 
