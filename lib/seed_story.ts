@@ -295,3 +295,30 @@ export function seedStoryMarkdown(seeds: pl.DataFrame): string {
   }
   return items.map((item) => `- ${item}`).join("\n");
 }
+
+/**
+ * This run's peak throughput of each server beside the 2020 threaded servers' best, as one
+ * Markdown sentence: "Our threaded server peaks at **X req/s**, the 2020 threaded servers at
+ * **Y req/s**: N times as many." The words follow the numbers, whichever way they go.
+ */
+export function peaksSentence(
+  rows: readonly { target: string; medianRps: number }[],
+  seeds: pl.DataFrame,
+): string {
+  const best = (target: string) =>
+    Math.max(...rows.filter((r) => r.target === target).map((r) => r.medianRps));
+  const seed = Math.max(
+    ...seedRows(seeds).filter((r) => r.server === "threads" && r.finished)
+      .map((r) => r.requestsPerSec ?? 0),
+  );
+  const ours = best("threads");
+  const ratio = ours / seed;
+  const compared = ratio >= 1
+    ? `${formatFactor(ratio).replace(/x$/, "")} times as many`
+    : `only ${formatFactor(ratio).replace(/x$/, "")} of theirs`;
+  return `Our threaded server peaks at **${
+    ours.toFixed(0)
+  } req/s**, the 2020 threaded servers at ` +
+    `**${seed.toFixed(2)} req/s**: ${compared}. Our async server peaks at ` +
+    `**${best("async").toFixed(0)} req/s**.`;
+}

@@ -4,6 +4,7 @@ import { loadSeeds } from "./seeds.ts";
 import {
   leakEvidence,
   leakSentence,
+  peaksSentence,
   retrySteps,
   retryStepsSentence,
   seedRows,
@@ -136,4 +137,22 @@ Deno.test("seedStoryMarkdown() lists the leak, the retry steps, the unfinished r
     text,
     /^- 002_d0c32baef3e00039\.csv: at c > 1, its "Time per request" is ab's per-request mean \(c \/ X\) in 7 of 8 rows and the mean across all concurrent requests \(1 \/ X\) in 1: the two figures are mixed in one table\.$/m,
   );
+});
+
+Deno.test("peaksSentence() compares this run's threaded peak with 2020's, whichever way it goes", () => {
+  const faster = peaksSentence([
+    { target: "threads", medianRps: 5000 },
+    { target: "threads", medianRps: 8000 },
+    { target: "async", medianRps: 20000 },
+  ], seeds);
+  assert.equal(
+    faster,
+    "Our threaded server peaks at **8000 req/s**, the 2020 threaded servers at **257.08 req/s**: " +
+      "31.1 times as many. Our async server peaks at **20000 req/s**.",
+  );
+  const slower = peaksSentence([{ target: "threads", medianRps: 128 }, {
+    target: "async",
+    medianRps: 1,
+  }], seeds);
+  assert.match(slower, /: only 0\.50 of theirs\./);
 });
