@@ -47,6 +47,8 @@ function numeric(value: unknown): value is number {
 
 /** Options common to the charts. */
 export interface ChartOptions {
+  /** Label of the y axis, where the chart's default does not describe what is drawn. */
+  yLabel?: string;
   /** Title drawn above the chart. */
   title?: string;
   /** Width in pixels (default 640; wider for faceted charts). */
@@ -161,7 +163,11 @@ export function throughputChart(
       height: options.height ?? 400,
       marginLeft: 60,
       x: { type: "log", label: "concurrency (log)" },
-      y: { label: "requests per second (median, 95% CI)", grid: true, zero: true },
+      y: {
+        label: options.yLabel ?? "requests per second (median, 95% CI)",
+        grid: true,
+        zero: true,
+      },
       color: { type: "ordinal", domain: targetsOf(rows), scheme: "observable10" },
       marks: [
         logAxisX(levelsOf(rows)),

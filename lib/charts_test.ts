@@ -207,3 +207,14 @@ Deno.test("backendTimelineChart: a line per backend, events as labelled rules, c
   assert.throws(() => backendTimelineChart([]), /no samples/);
   assert.throws(() => backendTimelineChart([{ timeS: 1, backend: "x" }]), /lack requestsPerSec/);
 });
+
+Deno.test("throughputChart() takes a y label for charts without intervals", () => {
+  const rows = [{ target: "Ani", concurrency: 1, medianRps: 100, rpsCiLow: null, rpsCiHigh: null }];
+  const svg = toSvg(
+    throughputChart(rows as never, {
+      yLabel: "requests per second (median of each machine's repeats)",
+    }),
+  );
+  assert.ok(svg.includes("median of each machine"), "the label is drawn");
+  assert.ok(!svg.includes("95% CI"), "no claim of intervals that are not drawn");
+});

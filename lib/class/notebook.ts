@@ -76,7 +76,10 @@ function machineChart(runs: pl.DataFrame, experiment: string, target: string) {
     rpsCiLow: "f64",
     rpsCiHigh: "f64",
   });
-  return throughputChart(frame, { title: `${experiment}, ${target}: every machine's median` });
+  return throughputChart(frame, {
+    title: `${experiment}, ${target}: every machine's median`,
+    yLabel: "requests per second (median of each machine's repeats)",
+  });
 }
 
 /**
