@@ -253,7 +253,8 @@ function peak(cells: { percent: number }[]): string {
   return cells.length > 1 ? `up to ${worst}%` : `${worst}%`;
 }
 
-function summaryRowsOf(summary: pl.DataFrame | readonly SummaryRow[]): SummaryRow[] {
+/** The rows of a {@link summarize} DataFrame, or the rows themselves. */
+export function summaryRowsOf(summary: pl.DataFrame | readonly SummaryRow[]): SummaryRow[] {
   return (Array.isArray(summary)
     ? [...summary]
     : frameRows(summary as pl.DataFrame)) as unknown as SummaryRow[];

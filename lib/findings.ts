@@ -8,7 +8,12 @@
  */
 
 import type pl from "nodejs-polars";
-import { type ConclusionOptions, conclusionWarnings, saturation } from "./conclusions.ts";
+import {
+  type ConclusionOptions,
+  conclusionWarnings,
+  saturation,
+  summaryRowsOf,
+} from "./conclusions.ts";
 import { frameFromRows, frameRows } from "./frame.ts";
 import { ALPHA, formatFactor, formatP, LARGE_FACTOR, type SummaryRow } from "./results.ts";
 import { holmAdjust } from "./stats.ts";
@@ -101,12 +106,6 @@ export function verdictTable(comparisons: pl.DataFrame | readonly pl.DataFrame[]
   );
 }
 
-function summaryRows(summary: pl.DataFrame | readonly SummaryRow[]): SummaryRow[] {
-  return (Array.isArray(summary)
-    ? [...summary]
-    : frameRows(summary as pl.DataFrame)) as unknown as SummaryRow[];
-}
-
 /**
  * Three to five findings in plain words, computed: the count of comparisons and how many survive
  * Holm's correction; the largest effect (or the largest gap, said to be within the noise); where
@@ -118,7 +117,7 @@ export function headlineFindings(
   comparisons: pl.DataFrame | readonly pl.DataFrame[],
   options: ConclusionOptions = {},
 ): string[] {
-  const rows = summaryRows(summary);
+  const rows = summaryRowsOf(summary);
   if (rows.length === 0) return ["No runs to draw findings from."];
   const verdicts = holmVerdicts(comparisons);
   const tested = verdicts.filter((v) => v.pHolm !== null);
