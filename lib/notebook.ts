@@ -409,6 +409,20 @@ export const PROFILES: Readonly<Record<ProfileName, Readonly<LabProfile>>> = Obj
   }),
 });
 
+/**
+ * One Markdown sentence on a profile for the top of a notebook: its sizes and how to change it.
+ *
+ * @example
+ * ```ts
+ * await showMarkdown(profileMarkdown(profile()));
+ * ```
+ */
+export function profileMarkdown(lab: LabProfile): string {
+  return `Profile **${lab.name}**: ${lab.requests} requests per run, ${lab.repeats} measured ` +
+    `run(s) per cell after one warm-up run, concurrency levels ${lab.levels.join(", ")}. Set ` +
+    "`LAB_PROFILE=quick` or `LAB_PROFILE=full` before starting Jupyter to change it.";
+}
+
 /** The profile used when `LAB_PROFILE` is unset. */
 export const DEFAULT_PROFILE: ProfileName = "full";
 

@@ -11,6 +11,7 @@ import {
   linkRunning,
   markdownTable,
   profile,
+  profileMarkdown,
   PROFILES,
   progressDisplay,
   progressText,
@@ -227,4 +228,13 @@ Deno.test("startFresh() stops the earlier server of the same name", async () => 
   assertEquals(await response.text(), "ok");
   await stopStarted();
   await second.server.finished;
+});
+
+Deno.test("profileMarkdown() names the profile's sizes and how to change them", () => {
+  assertEquals(
+    profileMarkdown(PROFILES.quick),
+    "Profile **quick**: 200 requests per run, 1 measured run(s) per cell after one warm-up run, " +
+      "concurrency levels 1, 10, 50. Set `LAB_PROFILE=quick` or `LAB_PROFILE=full` before " +
+      "starting Jupyter to change it.",
+  );
 });
