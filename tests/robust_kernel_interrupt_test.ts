@@ -32,12 +32,13 @@ function plain(text: string): string {
   return text.replace(/\x1b\[[0-9;]*m/g, "");
 }
 
-/** The source of notebook 01's first code cell (its imports and profile). */
+/** The source of notebook 01's set-up code cells: its imports, up to the one that reads the profile. */
 async function firstCell(): Promise<string> {
   const notebook = await readNotebook(`${NOTEBOOKS}01_async_vs_threads.ipynb`);
-  const cell = notebook.cells.find((c) => c.cell_type === "code");
-  assert.ok(cell, "notebook 01 has a code cell");
-  return cellSource(cell);
+  const code = notebook.cells.filter((c) => c.cell_type === "code").map(cellSource);
+  const profileCell = code.findIndex((source) => /\bconst lab = profile\(\)/.test(source));
+  assert.ok(profileCell >= 0, "notebook 01 reads its profile in a code cell");
+  return code.slice(0, profileCell + 1).join("\n\n");
 }
 
 Deno.test({
