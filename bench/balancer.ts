@@ -16,8 +16,8 @@
  */
 
 import { parseArgs } from "node:util";
-import { hasTaskset, launchScript, stopAll, type Target } from "../lib/launch.ts";
-import { parseWholeSeconds } from "../lib/duration.ts";
+import { hasTaskset, launchScript, stopAll, type Target } from "../lib/experiment/launch.ts";
+import { parseWholeSeconds } from "../lib/experiment/duration.ts";
 
 const NGINX = "/usr/sbin/nginx";
 const BACKENDS = 4;

@@ -7,7 +7,7 @@
  *
  * The generator's CPU time is what every run measures (`RunResult.generatorCpuS`, from the
  * `sh` wrapper of `lib/loadgen/process_cpu.ts`); the server runs inside this process, so its CPU
- * time is this process's own user + system time (`lib/cpu_time.ts`). Linux only.
+ * time is this process's own user + system time (`lib/process/cpu_time.ts`). Linux only.
  *
  * Usage: `deno task bench:generators [--duration 5s] [--requests 50000] [--concurrency 50]`
  *
@@ -18,8 +18,8 @@ import { parseArgs } from "node:util";
 import { startAsync } from "../servers/async.ts";
 import { getGenerator, listGenerators } from "../lib/loadgen/mod.ts";
 import type { GeneratorName, RunResult, RunSpec } from "../lib/loadgen/types.ts";
-import { cpuTicksPerSecond, cpuTimes } from "../lib/cpu_time.ts";
-import { parseWholeSeconds } from "../lib/duration.ts";
+import { cpuTicksPerSecond, cpuTimes } from "../lib/process/cpu_time.ts";
+import { parseWholeSeconds } from "../lib/experiment/duration.ts";
 
 interface Row {
   generator: string;

@@ -1,6 +1,6 @@
 /**
  * Benchmark: requests per second of each server model on `GET /`, next to a bare `Deno.serve`
- * hello world started the same way (a child process launched by `lib/launch.ts`).
+ * hello world started the same way (a child process launched by `lib/experiment/launch.ts`).
  *
  * `deno task bench:servers [--duration 5s] [--connections 50] [--rounds 3] [--path /] [--ab N]`
  *
@@ -19,11 +19,11 @@
 
 import { parseArgs } from "node:util";
 import { fileURLToPath } from "node:url";
-import { hasTaskset, launchScript, stopAll, type Target } from "../lib/launch.ts";
-import { type HandoffPerRequest, handoffPerRequest } from "../lib/handoff.ts";
+import { hasTaskset, launchScript, stopAll, type Target } from "../lib/experiment/launch.ts";
+import { type HandoffPerRequest, handoffPerRequest } from "../lib/experiment/handoff.ts";
 import type { ThreadsStatsReport } from "../servers/threads.ts";
 import { MODEL_NAMES, MODELS } from "../servers/models.ts";
-import { parseWholeSeconds } from "../lib/duration.ts";
+import { parseWholeSeconds } from "../lib/experiment/duration.ts";
 
 const HELLO = fileURLToPath(new URL("./hello_server.ts", import.meta.url));
 const WRK = ["/usr/bin/wrk", "/usr/local/bin/wrk"];

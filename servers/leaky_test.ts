@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { launchScript } from "../lib/launch.ts";
+import { launchScript } from "../lib/experiment/launch.ts";
 import { type LeakyStats, startLeaky } from "./leaky.ts";
 
 async function stats(url: string): Promise<LeakyStats> {

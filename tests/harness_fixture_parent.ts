@@ -5,7 +5,7 @@
  * @module
  */
 
-import { launchScript } from "../lib/launch.ts";
+import { launchScript } from "../lib/experiment/launch.ts";
 
 const target = await launchScript(new URL("../servers/async.ts", import.meta.url).href);
 console.log(JSON.stringify({ pid: target.pid, port: target.port }));

@@ -10,10 +10,15 @@
 
 import assert from "node:assert/strict";
 import { basename, join } from "node:path";
-import { executeNotebook } from "../lib/lab.ts";
-import { checkHtmlCharts, findChromium, screenshotHtml } from "../lib/html_check.ts";
-import { cellSource, type NotebookCell, outputText, readNotebook } from "../lib/notebook_check.ts";
-import { repoPath } from "../lib/notebook.ts";
+import { executeNotebook } from "../lib/lab/lab.ts";
+import { checkHtmlCharts, findChromium, screenshotHtml } from "../lib/lab/html_check.ts";
+import {
+  cellSource,
+  type NotebookCell,
+  outputText,
+  readNotebook,
+} from "../lib/lab/notebook_check.ts";
+import { repoPath } from "../lib/notebook/notebook.ts";
 import { makeSampleClass } from "./class_support.ts";
 
 /** What an executed notebook must show. */

@@ -8,11 +8,11 @@
 
 import { deepStrictEqual as assertEquals, ok as assert } from "node:assert/strict";
 import { join } from "node:path";
-import { checkOffline, externalReferences, findChromium } from "../lib/html_check.ts";
-import { executeNotebook } from "../lib/lab.ts";
-import type { RunEvent } from "../lib/lab_status.ts";
-import { repoPath } from "../lib/notebook.ts";
-import { findJupyter, runCommand } from "../lib/system_tools.ts";
+import { checkOffline, externalReferences, findChromium } from "../lib/lab/html_check.ts";
+import { executeNotebook } from "../lib/lab/lab.ts";
+import type { RunEvent } from "../lib/lab/lab_status.ts";
+import { repoPath } from "../lib/notebook/notebook.ts";
+import { findJupyter, runCommand } from "../lib/lab/system_tools.ts";
 
 const FIXTURES = repoPath("tests", "fixtures", "notebooks");
 
@@ -69,7 +69,7 @@ Deno.test("deno task lab --pdf --no-code: progress in the terminal, and reports 
       [
         "run",
         "-A",
-        repoPath("lib", "lab.ts"),
+        repoPath("lib", "lab", "lab.ts"),
         "progress",
         "--notebooks",
         FIXTURES,
@@ -85,7 +85,7 @@ Deno.test("deno task lab --pdf --no-code: progress in the terminal, and reports 
     const lines = stdout.split("\n");
     assert(
       lines.includes(
-        '  cell 2/3 (code 1/2) · Progress · import { md, progressDisplay } from "../../../lib/notebook.ts";',
+        '  cell 2/3 (code 1/2) · Progress · import { md, progressDisplay } from "../../../lib/notebook/notebook.ts";',
       ),
       stdout,
     );

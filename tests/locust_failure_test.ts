@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { startAsync } from "../servers/async.ts";
-import { runLocust } from "../lib/loadgen/locust.ts";
+import { runLocust } from "../lib/loadgen/locust/locust.ts";
 import { LoadGenError } from "../lib/loadgen/types.ts";
 import { RunSpecError } from "../lib/loadgen/validate.ts";
 import { assertNoneLeft, pidsMatching, recorder } from "./locust_support.ts";

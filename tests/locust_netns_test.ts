@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
-import { runLocust } from "../lib/loadgen/locust.ts";
-import { createTopology, netnsUnavailableReason } from "../lib/netns.ts";
+import { runLocust } from "../lib/loadgen/locust/locust.ts";
+import { createTopology, netnsUnavailableReason } from "../lib/experiment/netns.ts";
 import { assertNoneLeft, recorder } from "./locust_support.ts";
 
 const installed = (await new Deno.Command("sh", { args: ["-c", "command -v locust"] }).output())

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { startAsync } from "../servers/async.ts";
-import { runLocust } from "../lib/loadgen/locust.ts";
+import { runLocust } from "../lib/loadgen/locust/locust.ts";
 import { getGenerator, runLoad } from "../lib/loadgen/mod.ts";
 import { served } from "../lib/loadgen/test_support.ts";
 import { assertNoneLeft, recorder } from "./locust_support.ts";

@@ -1,14 +1,14 @@
 /**
  * The notebooks under `notebooks/` are committed runnable and clean: Deno kernel, no outputs
  * left from a run (`deno task lab` writes executed copies to `reports/`), and the helpers of
- * lib/notebook.ts imported where cells show things.
+ * lib/notebook/notebook.ts imported where cells show things.
  */
 
 import { deepStrictEqual as assertEquals, ok as assert } from "node:assert/strict";
 import { basename } from "node:path";
-import { listNotebooks } from "../lib/lab.ts";
-import { cellSource, expectsOutput, readNotebook } from "../lib/notebook_check.ts";
-import { repoPath } from "../lib/notebook.ts";
+import { listNotebooks } from "../lib/lab/lab.ts";
+import { cellSource, expectsOutput, readNotebook } from "../lib/lab/notebook_check.ts";
+import { repoPath } from "../lib/notebook/notebook.ts";
 
 const notebooks = await listNotebooks(repoPath("notebooks"));
 
@@ -28,8 +28,8 @@ for (const path of notebooks) {
     const sources = code.map(cellSource);
     if (sources.some(expectsOutput)) {
       assert(
-        sources.some((source) => source.includes("lib/notebook.ts")),
-        `${path}: import the output helpers from ../lib/notebook.ts so no output is lost`,
+        sources.some((source) => /lib\/notebook\/(mod|notebook)\.ts/.test(source)),
+        `${path}: import the output helpers from ../lib/notebook/mod.ts so no output is lost`,
       );
     }
   });

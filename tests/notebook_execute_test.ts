@@ -6,9 +6,9 @@
 
 import { deepStrictEqual as assertEquals, ok as assert } from "node:assert/strict";
 import { join } from "node:path";
-import { countSvgCharts, findChromium, screenshotHtml } from "../lib/html_check.ts";
-import { executeNotebook } from "../lib/lab.ts";
-import { outputText, readNotebook } from "../lib/notebook_check.ts";
+import { countSvgCharts, findChromium, screenshotHtml } from "../lib/lab/html_check.ts";
+import { executeNotebook } from "../lib/lab/lab.ts";
+import { outputText, readNotebook } from "../lib/lab/notebook_check.ts";
 import { chartCells, manyCellNotebook, missingMarkers, writeNotebook } from "./notebook_fixture.ts";
 
 const CELLS = 25;

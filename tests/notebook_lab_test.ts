@@ -6,10 +6,10 @@
 
 import { deepStrictEqual as assertEquals, ok as assert } from "node:assert/strict";
 import { join } from "node:path";
-import { executeNotebook, NotebookError } from "../lib/lab.ts";
-import { outputText, readNotebook } from "../lib/notebook_check.ts";
-import { repoPath } from "../lib/notebook.ts";
-import { runCommand } from "../lib/system_tools.ts";
+import { executeNotebook, NotebookError } from "../lib/lab/lab.ts";
+import { outputText, readNotebook } from "../lib/lab/notebook_check.ts";
+import { repoPath } from "../lib/notebook/notebook.ts";
+import { runCommand } from "../lib/lab/system_tools.ts";
 
 const FIXTURES = repoPath("tests", "fixtures", "notebooks");
 
@@ -42,7 +42,7 @@ Deno.test("deno task lab: reports for a good notebook, exit 1 and the error for 
   try {
     const { code, stdout, stderr } = await runCommand(
       Deno.execPath(),
-      ["run", "-A", repoPath("lib", "lab.ts"), "--notebooks", FIXTURES, "--out-dir", dir],
+      ["run", "-A", repoPath("lib", "lab", "lab.ts"), "--notebooks", FIXTURES, "--out-dir", dir],
       { env: { LAB_PROFILE: "quick" } },
     );
     assertEquals(code, 1, stdout + stderr);
@@ -66,7 +66,7 @@ Deno.test("deno task lab: clear one-line answers for no notebooks, a bad profile
     const output = await runCommand(Deno.execPath(), [
       "run",
       "-A",
-      repoPath("lib", "lab.ts"),
+      repoPath("lib", "lab", "lab.ts"),
       ...args,
     ], {
       env: profile === undefined ? {} : { LAB_PROFILE: profile },

@@ -6,11 +6,15 @@
 
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { environmentTable } from "../lib/environment.ts";
-import { type ExperimentResult, loadExperiment, runExperiment } from "../lib/experiment.ts";
-import { liveTargets } from "../lib/launch.ts";
+import { environmentTable } from "../lib/experiment/environment.ts";
+import {
+  type ExperimentResult,
+  loadExperiment,
+  runExperiment,
+} from "../lib/experiment/experiment.ts";
+import { liveTargets } from "../lib/experiment/launch.ts";
 import type { GeneratorName } from "../lib/loadgen/types.ts";
-import { createTopology, type NetnsHost, netnsUnavailableReason } from "../lib/netns.ts";
+import { createTopology, type NetnsHost, netnsUnavailableReason } from "../lib/experiment/netns.ts";
 import { served } from "../lib/loadgen/test_support.ts";
 import { pidsMatching } from "./locust_support.ts";
 

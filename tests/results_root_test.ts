@@ -7,9 +7,9 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
-import { executeNotebook } from "../lib/lab.ts";
-import { denoNotebook, outputText, readNotebook } from "../lib/notebook_check.ts";
-import { repoPath } from "../lib/notebook.ts";
+import { executeNotebook } from "../lib/lab/lab.ts";
+import { denoNotebook, outputText, readNotebook } from "../lib/lab/notebook_check.ts";
+import { repoPath } from "../lib/notebook/notebook.ts";
 import {
   DEFAULT_REPORTS_ROOT,
   DEFAULT_RESULTS_ROOT,
@@ -21,8 +21,8 @@ import {
   resultsRoot,
   TEST_OUTPUT_ENV,
   TEST_OUTPUT_PREFIX,
-} from "../lib/results_root.ts";
-import { runCommand } from "../lib/system_tools.ts";
+} from "../lib/results/results_root.ts";
+import { runCommand } from "../lib/lab/system_tools.ts";
 
 const REPO = repoPath();
 
@@ -60,7 +60,7 @@ Deno.test("the CLI puts a run without --out under LAB_RESULTS_DIR", async () => 
     const { code, stderr } = await runCommand(Deno.execPath(), [
       "run",
       "-A",
-      repoPath("lib", "cli.ts"),
+      repoPath("lib", "lab", "cli.ts"),
       ...["--targets", "async", "--concurrency", "1", "--requests", "5", "--repeats", "1"],
       ...["--no-warmup", "--generator", "ab", "--name", "from-env", "--quiet"],
     ], { env: { [RESULTS_DIR_ENV]: dir } });
@@ -75,7 +75,7 @@ Deno.test("the CLI puts a run without --out under LAB_RESULTS_DIR", async () => 
 
 Deno.test("a notebook run by a test writes its experiments under the test's results root", async () => {
   const dir = await Deno.makeTempDir({ prefix: "lab-results-root-nb-" });
-  const experiment = pathToFileURL(repoPath("lib", "experiment.ts")).href;
+  const experiment = pathToFileURL(repoPath("lib", "experiment", "experiment.ts")).href;
   const name = `kernel-root-${crypto.randomUUID().slice(0, 8)}`;
   try {
     const notebook = denoNotebook([

@@ -4,19 +4,19 @@
  * error line naming the cause and the fix while the experiment goes on and its finished runs
  * stay on disk; no generator process is left behind.
  *
- * (A port in use and a target that never becomes ready are tested in `lib/launch_test.ts`, a
- * missing generator in `lib/experiment_test.ts`.)
+ * (A port in use and a target that never becomes ready are tested in `lib/experiment/launch_test.ts`, a
+ * missing generator in `lib/experiment/experiment_test.ts`.)
  */
 
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { ERRORS_FILE, loadExperiment, runExperiment } from "../lib/experiment.ts";
-import { appendRun, readRuns, RUNS_FILE } from "../lib/results_store.ts";
-import { sampleRecord } from "../lib/testdata/run_results.ts";
+import { ERRORS_FILE, loadExperiment, runExperiment } from "../lib/experiment/experiment.ts";
+import { appendRun, readRuns, RUNS_FILE } from "../lib/results/results_store.ts";
+import { sampleRecord } from "../lib/results/testdata/run_results.ts";
 import { childPids, eventually } from "./harness_procs.ts";
 
-const STORE = new URL("../lib/results_store.ts", import.meta.url).href;
-const SAMPLES = new URL("../lib/testdata/run_results.ts", import.meta.url).href;
+const STORE = new URL("../lib/results/results_store.ts", import.meta.url).href;
+const SAMPLES = new URL("../lib/results/testdata/run_results.ts", import.meta.url).href;
 
 /** Every process below `pid`, children first. */
 function descendants(pid: number = Deno.pid): number[] {

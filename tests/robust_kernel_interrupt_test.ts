@@ -12,8 +12,8 @@
 import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { QUEUE_GAP_MS } from "../lib/interrupt.ts";
-import { cellSource, readNotebook } from "../lib/notebook_check.ts";
+import { QUEUE_GAP_MS } from "../lib/process/interrupt.ts";
+import { cellSource, readNotebook } from "../lib/lab/notebook_check.ts";
 import { childPids, eventually, isListening, listeningPorts } from "./harness_procs.ts";
 import { KernelDriver } from "./robust_kernel.ts";
 

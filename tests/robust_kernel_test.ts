@@ -11,11 +11,11 @@ import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
 import { childPids, eventually, isAlive, isListening, listeningPorts } from "./harness_procs.ts";
 import { KernelDriver } from "./robust_kernel.ts";
-import { QUEUE_GAP_MS } from "../lib/interrupt.ts";
+import { QUEUE_GAP_MS } from "../lib/process/interrupt.ts";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
-const LAUNCH = new URL("../lib/launch.ts", import.meta.url).href;
-const EXPERIMENT = new URL("../lib/experiment.ts", import.meta.url).href;
+const LAUNCH = new URL("../lib/experiment/launch.ts", import.meta.url).href;
+const EXPERIMENT = new URL("../lib/experiment/experiment.ts", import.meta.url).href;
 const MODELS = new URL("../servers/models.ts", import.meta.url).href;
 
 /** Lets the kernel send a cell's queued output before the cell reports idle (DESIGN.md). */

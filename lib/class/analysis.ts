@@ -7,9 +7,9 @@
  */
 
 import pl from "nodejs-polars";
-import { frameFromRows, frameRows, requireColumns } from "../frame.ts";
-import { compareTargets, formatRate } from "../results.ts";
-import { coefficientOfVariation, median } from "../stats.ts";
+import { frameFromRows, frameRows, requireColumns } from "../results/frame.ts";
+import { compareTargets, formatRate } from "../results/results.ts";
+import { coefficientOfVariation, median } from "../results/stats.ts";
 
 type Row = Record<string, unknown>;
 

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { frameFromRows } from "../frame.ts";
+import { frameFromRows } from "../results/frame.ts";
 import { classFindings, machineRows, spreadRows, verdictRows } from "./analysis.ts";
 
 const SCHEMA = {

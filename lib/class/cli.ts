@@ -6,8 +6,8 @@
  */
 
 import { parseArgs } from "node:util";
-import { reportsRoot, resultsRoot } from "../results_root.ts";
-import { textTable } from "../cli_report.ts";
+import { reportsRoot, resultsRoot } from "../results/results_root.ts";
+import { textTable } from "../lab/cli_report.ts";
 import {
   classExperiments,
   classFindings,

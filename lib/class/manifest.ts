@@ -6,7 +6,7 @@
  * @module
  */
 
-import type { Environment } from "../environment.ts";
+import type { Environment } from "../experiment/environment.ts";
 
 /** The `format` every hand-in manifest carries; a different one is another program's archive. */
 export const HANDIN_FORMAT = "concurrency-lab-handin";

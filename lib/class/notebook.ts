@@ -6,11 +6,11 @@
  */
 
 import pl from "nodejs-polars";
-import { throughputChart } from "../charts.ts";
-import { resultsRoot } from "../results_root.ts";
-import { frameFromRows, frameRows } from "../frame.ts";
-import { formatRate } from "../results.ts";
-import { md, show, showMarkdown, table } from "../notebook.ts";
+import { throughputChart } from "../results/charts.ts";
+import { resultsRoot } from "../results/results_root.ts";
+import { frameFromRows, frameRows } from "../results/frame.ts";
+import { formatRate } from "../results/results.ts";
+import { md, show, showMarkdown, table } from "../notebook/notebook.ts";
 import {
   classFindings,
   experimentTargets,

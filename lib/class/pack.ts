@@ -9,10 +9,10 @@
 
 import { zipSync } from "fflate";
 import { basename, join } from "node:path";
-import type { Environment } from "../environment.ts";
-import { CONFIG_FILE, ENVIRONMENT_FILE, ERRORS_FILE } from "../experiment.ts";
-import { loadJson, readRuns, RUNS_FILE } from "../results_store.ts";
-import { PROFILES } from "../notebook.ts";
+import type { Environment } from "../experiment/environment.ts";
+import { CONFIG_FILE, ENVIRONMENT_FILE, ERRORS_FILE } from "../experiment/experiment.ts";
+import { loadJson, readRuns, RUNS_FILE } from "../results/results_store.ts";
+import { PROFILES } from "../notebook/notebook.ts";
 import {
   HANDIN_FORMAT,
   HANDIN_VERSION,

@@ -7,7 +7,7 @@
 
 import { createAbGenerator } from "./ab.ts";
 import { createAutocannonGenerator } from "./autocannon.ts";
-import { createLocustGenerator, LOCUST_INSTALL_HINT } from "./locust.ts";
+import { createLocustGenerator, LOCUST_INSTALL_HINT } from "./locust/locust.ts";
 import { createOhaGenerator } from "./oha.ts";
 import { type GeneratorName, type LoadGenerator, LoadGenError, type RunSpec } from "./types.ts";
 import { RunSpecError, validateSpec } from "./validate.ts";

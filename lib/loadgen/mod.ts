@@ -23,7 +23,7 @@ import {
 } from "./detect.ts";
 import type { GeneratorName, LoadGenerator, RunResult, RunSpec } from "./types.ts";
 import { validateSpec } from "./validate.ts";
-import { labCall } from "../interrupt.ts";
+import { labCall } from "../process/interrupt.ts";
 
 export * from "./types.ts";
 export { DEFAULT_TIMEOUT_S, flagResult, isLoopbackHost, RunSpecError } from "./validate.ts";

@@ -1,13 +1,13 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { runExperiment } from "../experiment.ts";
+import { runExperiment } from "../experiment/experiment.ts";
 import { createAbGenerator } from "./ab.ts";
 import { createAutocannonGenerator } from "./autocannon.ts";
-import { createLocustGenerator } from "./locust.ts";
+import { createLocustGenerator } from "./locust/locust.ts";
 import { createOhaGenerator } from "./oha.ts";
 import { planGenerators, type SectionNeeds } from "./plan.ts";
 import { createWrkGenerator } from "./wrk.ts";
-import { runCommand } from "../system_tools.ts";
+import { runCommand } from "../lab/system_tools.ts";
 
 /** The real adapters, with ab, wrk and oha pointed at programs that are not there. */
 const AUTOCANNON_ONLY = {
@@ -128,7 +128,7 @@ Deno.test("LAB_GENERATORS=autocannon: the zero-install path on this machine, sec
 
   const dir = await Deno.makeTempDir({ prefix: "lab-plan-env-" });
   try {
-    const cli = new URL("../cli.ts", import.meta.url).pathname;
+    const cli = new URL("../lab/cli.ts", import.meta.url).pathname;
     const out = join(dir, "never");
     const bench = await runCommand(Deno.execPath(), [
       "run",

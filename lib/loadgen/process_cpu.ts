@@ -16,7 +16,7 @@
  * @module
  */
 
-import { cpuTicksPerSecond } from "../cpu_time.ts";
+import { cpuTicksPerSecond } from "../process/cpu_time.ts";
 
 /** The marker that starts the wrapper's report line on standard error. */
 export const CPU_REPORT_MARKER = "@lab-generator-cpu-ticks";

@@ -15,7 +15,7 @@
 import { delimiter, isAbsolute, join } from "node:path";
 import { type GeneratorCpu, generatorCpu, measuredCommand, takeCpuReport } from "./process_cpu.ts";
 import { LoadGenError } from "./types.ts";
-import { onInterrupt } from "../interrupt.ts";
+import { onInterrupt } from "../process/interrupt.ts";
 
 /** How many characters of standard error a {@link LoadGenError} carries. */
 export const STDERR_TAIL_CHARS = 2000;

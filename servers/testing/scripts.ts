@@ -5,7 +5,7 @@
  */
 
 import { fileURLToPath } from "node:url";
-import { type CommandOutput, runCommand } from "../../lib/system_tools.ts";
+import { type CommandOutput, runCommand } from "../../lib/lab/system_tools.ts";
 import { type ModelName, MODELS } from "../models.ts";
 
 /** What a finished script printed, and its exit code. */

@@ -1,0 +1,181 @@
+/**
+ * What handing a request to a thread-pool worker costs, beside what a whole request costs the
+ * async model: the threads model's `/stats` handoff counters turned into microseconds per
+ * request, and a sentence that says which part of the threads model's extra CPU is the handoff.
+ *
+ * Both servers do the same application work and the same HTTP work per request, so the threads
+ * server's CPU per request minus the async server's is what the pool adds. `/stats` splits
+ * that: the handoff code the listener and the workers run (copying heads and bodies through the
+ * slots), timed in the code; the rest is switching threads (waking a blocked worker, then the
+ * listener), which no code section can time.
+ *
+ * @example
+ * ```ts
+ * import { handoffMarkdown, measureHandoff } from "./lib/experiment/handoff.ts";
+ * const measured = await measureHandoff({ requests: 5000, concurrency: 10 });
+ * console.log(handoffMarkdown(measured));
+ * ```
+ *
+ * @module
+ */
+
+import { cpuTimes } from "../process/cpu_time.ts";
+import { launchScript } from "./launch.ts";
+import { type GeneratorName, runLoad } from "../loadgen/mod.ts";
+import { MODELS } from "../../servers/models.ts";
+import type { HandoffStats } from "../../servers/threads_pool.ts";
+import type { ThreadsStatsReport } from "../../servers/threads.ts";
+
+/** The handoff of one run, per request, in µs. */
+export interface HandoffPerRequest {
+  /** Requests handed to a worker during the run. */
+  requests: number;
+  /** Listener's handoff code per request. */
+  listenerUs: number;
+  /** Worker's handoff code per request. */
+  workerUs: number;
+  /** Both: the handoff code per request. */
+  handoffUs: number;
+  /** Time inside the application per request (for `/`: its whole work). */
+  appUs: number;
+  /** Times the listener was woken to collect answers, per request (below 1: in batches). */
+  wakeUps: number;
+  /** Responses that were too large for a slot and went by message. */
+  byMessage: number;
+}
+
+/** A handoff measurement beside both servers' CPU per request. */
+export interface HandoffMeasurement {
+  /** The threads server's handoff during its run. */
+  handoff: HandoffPerRequest;
+  /** Server CPU (user + system) per request of the threads server, µs. */
+  threadsCpuUs: number;
+  /** Server CPU per request of the async server, µs. */
+  asyncCpuUs: number;
+}
+
+/**
+ * The handoff per request between two `/stats` readings of a threads server. Throws when a
+ * reading has no `handoff` (not a threads server, or one from before the counters existed) or
+ * when no request was handed over in between.
+ */
+export function handoffPerRequest(
+  before: HandoffStats | undefined,
+  after: HandoffStats | undefined,
+): HandoffPerRequest {
+  if (!before || !after) {
+    throw new Error(
+      "the /stats readings have no handoff counters: read them from a threads server",
+    );
+  }
+  const requests = after.requests - before.requests;
+  if (!(requests > 0)) {
+    throw new Error(`no request was handed to a pool worker between the two /stats readings`);
+  }
+  const per = (key: "listenerUs" | "workerUs" | "appUs" | "wakeUps") =>
+    (after[key] - before[key]) / requests;
+  return {
+    requests,
+    listenerUs: per("listenerUs"),
+    workerUs: per("workerUs"),
+    handoffUs: per("listenerUs") + per("workerUs"),
+    appUs: per("appUs"),
+    wakeUps: per("wakeUps"),
+    byMessage: after.byMessage - before.byMessage,
+  };
+}
+
+/**
+ * One paragraph (Markdown) on the measurement: CPU per request of both servers, the handoff
+ * code's share of the difference, and what the rest is.
+ */
+export function handoffMarkdown(measured: HandoffMeasurement): string {
+  const { handoff, threadsCpuUs, asyncCpuUs } = measured;
+  const us = (value: number) => `${value.toFixed(1)} µs`;
+  const code = `the handoff code (copying the request head into a worker's slot and the response ` +
+    `back) took **${us(handoff.handoffUs)}** per request: ${us(handoff.listenerUs)} in the ` +
+    `listener and ${us(handoff.workerUs)} in the worker, against ${us(handoff.appUs)} inside the ` +
+    `application`;
+  if (!Number.isFinite(threadsCpuUs) || !Number.isFinite(asyncCpuUs)) {
+    return `Over ${handoff.requests} requests ${code}. The servers' CPU per request could not ` +
+      `be measured (it needs Linux's /proc), so it cannot be compared with the async model.`;
+  }
+  if (asyncCpuUs <= 0) {
+    return `Over ${handoff.requests} requests ${code}. The async server's CPU stayed under ` +
+      `/proc's 10 ms resolution: run more requests to compare the two.`;
+  }
+  const extra = threadsCpuUs - asyncCpuUs;
+  const cpu = `The threads server used **${us(threadsCpuUs)}** of CPU per request, the async ` +
+    `server **${us(asyncCpuUs)}**`;
+  if (extra <= 0) {
+    return `${cpu}: the pool cost nothing measurable on top of the async model. Over ` +
+      `${handoff.requests} requests ${code}.`;
+  }
+  const share = Math.min(handoff.handoffUs / extra, 1);
+  const rest = Math.max(extra - handoff.handoffUs, 0);
+  return `${cpu}: the pool adds **${us(extra)}** per request ` +
+    `(${(threadsCpuUs / asyncCpuUs).toFixed(1)}x the async model's CPU). Of that, ` +
+    `${code}, so the handoff code is **${(share * 100).toFixed(0)}%** of the difference. The ` +
+    `other ${us(rest)} is mostly switching threads: waking blocked workers and then the ` +
+    `listener, which an event loop never does.`;
+}
+
+/** Options of {@link measureHandoff}. */
+export interface MeasureHandoffOptions {
+  /** Requests per server (default 5000): enough for `/proc`'s 10 ms CPU ticks. */
+  requests?: number;
+  /** Connections at once (default 10). */
+  concurrency?: number;
+  /** Keep connections open (default false, like ab and the 2020 course). */
+  keepAlive?: boolean;
+  /** Load generator (default: the first installed one, see `runLoad`). */
+  generator?: GeneratorName;
+  /** Path to request (default `/`). */
+  path?: string;
+}
+
+/**
+ * Starts the async and the threads server one after the other (as child processes), loads each
+ * with the same requests, and returns each one's CPU per request and the threads server's
+ * handoff. Every server is stopped before this returns, also on failure.
+ */
+export async function measureHandoff(
+  options: MeasureHandoffOptions = {},
+): Promise<HandoffMeasurement> {
+  const cpuUs: Record<string, number> = {};
+  let handoff: HandoffPerRequest | undefined;
+  for (const name of ["async", "threads"] as const) {
+    const target = await launchScript(MODELS[name].scriptPath, { name: `handoff-${name}` });
+    try {
+      const before = await readStats(target.url);
+      const cpuBefore = cpuSelf(target.pid);
+      const result = await runLoad({
+        url: target.url + (options.path ?? "/"),
+        requests: options.requests ?? 5000,
+        concurrency: options.concurrency ?? 10,
+        keepAlive: options.keepAlive ?? false,
+      }, { generator: options.generator, quiet: true });
+      cpuUs[name] = (cpuSelf(target.pid) - cpuBefore) / result.completed * 1e6;
+      if (name === "threads") {
+        handoff = handoffPerRequest(before.handoff, (await readStats(target.url)).handoff);
+      }
+    } finally {
+      await target.stop();
+    }
+  }
+  return { handoff: handoff!, threadsCpuUs: cpuUs.threads!, asyncCpuUs: cpuUs.async! };
+}
+
+async function readStats(url: string): Promise<ThreadsStatsReport> {
+  const response = await fetch(`${url}/stats`);
+  if (!response.ok) throw new Error(`${url}/stats answered ${response.status}`);
+  return await response.json();
+}
+
+function cpuSelf(pid: number | null): number {
+  try {
+    return pid === null ? NaN : cpuTimes(pid).self;
+  } catch {
+    return NaN;
+  }
+}

@@ -1,0 +1,75 @@
+import assert from "node:assert/strict";
+import { handoffMarkdown, handoffPerRequest, measureHandoff } from "./handoff.ts";
+import type { HandoffStats } from "../../servers/threads_pool.ts";
+
+function stats(
+  requests: number,
+  listenerUs: number,
+  workerUs: number,
+  appUs: number,
+): HandoffStats {
+  return {
+    requests,
+    byMessage: 0,
+    listenerUs,
+    workerUs,
+    appUs,
+    wakeUps: requests / 10,
+    slotBytes: 65536,
+  };
+}
+
+Deno.test("handoff: per request between two /stats readings", () => {
+  const per = handoffPerRequest(stats(10, 100, 200, 50), stats(110, 400, 700, 150));
+  assert.deepEqual(per, {
+    requests: 100,
+    listenerUs: 3,
+    workerUs: 5,
+    handoffUs: 8,
+    appUs: 1,
+    wakeUps: 0.1,
+    byMessage: 0,
+  });
+});
+
+Deno.test("handoff: readings without counters or without requests are refused clearly", () => {
+  assert.throws(() => handoffPerRequest(undefined, stats(1, 1, 1, 1)), /no handoff counters/);
+  assert.throws(() => handoffPerRequest(stats(5, 1, 1, 1), stats(5, 1, 1, 1)), /no request/);
+});
+
+const HANDOFF = handoffPerRequest(stats(0, 0, 0, 0), stats(1000, 3000, 5000, 1000));
+
+Deno.test("handoff: the sentence splits the extra CPU into handoff code and the rest", () => {
+  const text = handoffMarkdown({ handoff: HANDOFF, threadsCpuUs: 30, asyncCpuUs: 10 });
+  assert.match(text, /threads server used \*\*30\.0 µs\*\*.*async server \*\*10\.0 µs\*\*/);
+  assert.match(text, /adds \*\*20\.0 µs\*\* per request \(3\.0x/);
+  assert.match(text, /took \*\*8\.0 µs\*\* per request: 3\.0 µs in the listener and 5\.0 µs/);
+  assert.match(text, /\*\*40%\*\* of the difference\. The other 12\.0 µs is mostly switching/);
+});
+
+Deno.test("handoff: the sentence follows the data when the pool costs nothing or is unmeasured", () => {
+  assert.match(
+    handoffMarkdown({ handoff: HANDOFF, threadsCpuUs: 9, asyncCpuUs: 10 }),
+    /cost nothing measurable/,
+  );
+  assert.match(
+    handoffMarkdown({ handoff: HANDOFF, threadsCpuUs: NaN, asyncCpuUs: 10 }),
+    /could not be measured \(it needs Linux's \/proc\)/,
+  );
+  assert.match(
+    handoffMarkdown({ handoff: HANDOFF, threadsCpuUs: 20, asyncCpuUs: 0 }),
+    /run more requests/,
+  );
+  // More handoff code than extra CPU (noise): the share is capped, the rest never negative.
+  const capped = handoffMarkdown({ handoff: HANDOFF, threadsCpuUs: 14, asyncCpuUs: 10 });
+  assert.match(capped, /\*\*100%\*\* of the difference\. The other 0\.0 µs/);
+});
+
+Deno.test("handoff: measured on real async and threads servers", async () => {
+  const measured = await measureHandoff({ requests: 400, concurrency: 4 });
+  assert.equal(measured.handoff.requests, 400);
+  assert.equal(measured.handoff.byMessage, 0);
+  assert.ok(measured.handoff.handoffUs > 0 && measured.handoff.appUs > 0);
+  assert.ok(measured.threadsCpuUs >= 0 && measured.asyncCpuUs >= 0, JSON.stringify(measured));
+  assert.match(handoffMarkdown(measured), /µs/);
+});

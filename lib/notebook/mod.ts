@@ -1,0 +1,37 @@
+/**
+ * Everything a notebook cell calls, from one place: `import { ... } from "../lib/notebook/mod.ts"`.
+ *
+ * The layers behind it: `lib/experiment/` starts servers and runs measurements, `lib/loadgen/`
+ * drives the load generators, `lib/results/` turns runs into frames, statistics, charts and
+ * computed sentences, and this folder shows them in Jupyter.
+ *
+ * @example
+ * ```ts
+ * import { md, profile } from "./lib/notebook/mod.ts";
+ * await md`Profile: **${profile().name}**`;
+ * ```
+ * @module
+ */
+export * from "./notebook.ts";
+export * from "./diagrams.ts";
+export * from "./glossary.ts";
+export * from "./lab_plan.ts";
+export * from "./source_excerpt.ts";
+export * from "../experiment/experiment.ts";
+export * from "../experiment/launch.ts";
+export * from "../experiment/cluster.ts";
+export * from "../experiment/handoff.ts";
+export * from "../experiment/environment.ts";
+export * from "../experiment/open_loop.ts";
+export * from "../experiment/connect_times.ts";
+export * from "../process/cpu_time.ts";
+export * from "../loadgen/mod.ts";
+export * from "../results/results.ts";
+export * from "../results/charts.ts";
+export * from "../results/conclusions.ts";
+export * from "../results/findings.ts";
+export * from "../results/stats.ts";
+export * from "../results/seeds.ts";
+export * from "../results/seed_story.ts";
+export * from "../results/little.ts";
+export * from "../results/balancer_timeline.ts";
