@@ -4,7 +4,7 @@
  */
 
 import assert from "node:assert/strict";
-import { repoPath } from "../lib/notebook/notebook.ts";
+import { repoPath } from "../lib/notebook/paths.ts";
 
 async function denoTool(args: string[]): Promise<{ code: number; output: string }> {
   const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {

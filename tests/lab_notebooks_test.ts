@@ -18,7 +18,7 @@ import {
   outputText,
   readNotebook,
 } from "../lib/lab/notebook_check.ts";
-import { repoPath } from "../lib/notebook/notebook.ts";
+import { repoPath } from "../lib/notebook/paths.ts";
 import { makeSampleClass } from "./class_support.ts";
 
 /** What an executed notebook must show. */

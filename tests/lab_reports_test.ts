@@ -11,7 +11,7 @@ import { join } from "node:path";
 import { checkOffline, externalReferences, findChromium } from "../lib/lab/html_check.ts";
 import { executeNotebook } from "../lib/lab/lab.ts";
 import type { RunEvent } from "../lib/lab/lab_status.ts";
-import { repoPath } from "../lib/notebook/notebook.ts";
+import { repoPath } from "../lib/notebook/paths.ts";
 import { findJupyter, runCommand } from "../lib/lab/system_tools.ts";
 
 const FIXTURES = repoPath("tests", "fixtures", "notebooks");
@@ -85,7 +85,7 @@ Deno.test("deno task lab --pdf --no-code: progress in the terminal, and reports 
     const lines = stdout.split("\n");
     assert(
       lines.includes(
-        '  cell 2/3 (code 1/2) · Progress · import { md, progressDisplay } from "../../../lib/notebook/notebook.ts";',
+        '  cell 2/3 (code 1/2) · Progress · import { md, progressDisplay } from "../../../lib/notebook/mod.ts";',
       ),
       stdout,
     );

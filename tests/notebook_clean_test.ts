@@ -1,14 +1,14 @@
 /**
  * The notebooks under `notebooks/` are committed runnable and clean: Deno kernel, no outputs
  * left from a run (`deno task lab` writes executed copies to `reports/`), and the helpers of
- * lib/notebook/notebook.ts imported where cells show things.
+ * lib/notebook/mod.ts imported where cells show things.
  */
 
 import { deepStrictEqual as assertEquals, ok as assert } from "node:assert/strict";
 import { basename } from "node:path";
 import { listNotebooks } from "../lib/lab/lab.ts";
 import { cellSource, expectsOutput, readNotebook } from "../lib/lab/notebook_check.ts";
-import { repoPath } from "../lib/notebook/notebook.ts";
+import { repoPath } from "../lib/notebook/paths.ts";
 
 const notebooks = await listNotebooks(repoPath("notebooks"));
 

@@ -3,7 +3,7 @@
  *
  * Each cell shows one numbered output (`cell-N`) of a different kind: a polars DataFrame, an SVG
  * chart, a Plot figure with a legend, Markdown, a log line, text; the last cell draws a progress
- * display that updates one output in place. Built with the helpers of `lib/notebook/notebook.ts`, or with
+ * display that updates one output in place. Built with the helpers of `lib/notebook/mod.ts`, or with
  * the kernel's bare calls (no wait after the output) to show what the helpers prevent.
  *
  * Script: `deno run -A tests/notebook_fixture.ts [runs]` executes both forms `runs` times
@@ -15,13 +15,13 @@
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { denoNotebook, type Notebook, outputText } from "../lib/lab/notebook_check.ts";
-import { repoPath } from "../lib/notebook/notebook.ts";
+import { repoPath } from "../lib/notebook/paths.ts";
 
 /** Options for {@link manyCellNotebook}. */
 export interface ManyCellOptions {
   /** Numbered output cells (after the setup cell). Defaults to 25. */
   cells?: number;
-  /** Use the helpers of lib/notebook/notebook.ts (true, the default) or the kernel's bare calls. */
+  /** Use the helpers of lib/notebook/mod.ts (true, the default) or the kernel's bare calls. */
   helpers?: boolean;
   /** Steps of the progress cell at the end. Defaults to 12. */
   progressSteps?: number;
@@ -53,7 +53,7 @@ export function manyCellNotebook(options: ManyCellOptions = {}): Notebook {
   const cells = options.cells ?? 25;
   const helpers = options.helpers ?? true;
   const steps = options.progressSteps ?? 12;
-  const lib = pathToFileURL(repoPath("lib", "notebook", "notebook.ts")).href;
+  const lib = pathToFileURL(repoPath("lib", "notebook", "mod.ts")).href;
   const setup = [
     `import { log, md, progressDisplay, show, table } from "${lib}";`,
     `import pl from "npm:nodejs-polars@0.25.2";`,

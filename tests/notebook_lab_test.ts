@@ -8,7 +8,7 @@ import { deepStrictEqual as assertEquals, ok as assert } from "node:assert/stric
 import { join } from "node:path";
 import { executeNotebook, NotebookError } from "../lib/lab/lab.ts";
 import { outputText, readNotebook } from "../lib/lab/notebook_check.ts";
-import { repoPath } from "../lib/notebook/notebook.ts";
+import { repoPath } from "../lib/notebook/paths.ts";
 import { runCommand } from "../lib/lab/system_tools.ts";
 
 const FIXTURES = repoPath("tests", "fixtures", "notebooks");

@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { executeNotebook } from "../lib/lab/lab.ts";
 import { denoNotebook, outputText, readNotebook } from "../lib/lab/notebook_check.ts";
-import { repoPath } from "../lib/notebook/notebook.ts";
+import { repoPath } from "../lib/notebook/paths.ts";
 import {
   DEFAULT_REPORTS_ROOT,
   DEFAULT_RESULTS_ROOT,

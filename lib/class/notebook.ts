@@ -10,7 +10,7 @@ import { throughputChart } from "../results/charts.ts";
 import { resultsRoot } from "../results/results_root.ts";
 import { frameFromRows, frameRows } from "../results/frame.ts";
 import { formatRate } from "../results/results.ts";
-import { md, show, showMarkdown, table } from "../notebook/notebook.ts";
+import { md, show, showMarkdown, table } from "../notebook/display.ts";
 import {
   classFindings,
   experimentTargets,

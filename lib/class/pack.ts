@@ -12,7 +12,7 @@ import { basename, join } from "node:path";
 import type { Environment } from "../experiment/environment.ts";
 import { CONFIG_FILE, ENVIRONMENT_FILE, ERRORS_FILE } from "../experiment/experiment.ts";
 import { loadJson, readRuns, RUNS_FILE } from "../results/results_store.ts";
-import { PROFILES } from "../notebook/notebook.ts";
+import { PROFILES } from "../notebook/profiles.ts";
 import {
   HANDIN_FORMAT,
   HANDIN_VERSION,

@@ -15,7 +15,7 @@
 
 import { parseArgs } from "node:util";
 import { freePort } from "../process/free_port.ts";
-import { repoPath } from "../notebook/notebook.ts";
+import { repoPath } from "../notebook/paths.ts";
 import { findJupyter, runCommand } from "./system_tools.ts";
 
 /** Name of the Deno kernelspec (`deno jupyter --install` registers it under this name). */

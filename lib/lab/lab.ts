@@ -25,7 +25,9 @@ import { estimateLab } from "../notebook/lab_plan.ts";
 import { parseRunEvent, type RunEvent, StatusPrinter } from "./lab_status.ts";
 import { listGenerators } from "../loadgen/mod.ts";
 import { cellSource, findProblems, readNotebook } from "./notebook_check.ts";
-import { formatSeconds, profile as readProfile, repoPath } from "../notebook/notebook.ts";
+import { repoPath } from "../notebook/paths.ts";
+import { profile as readProfile } from "../notebook/profiles.ts";
+import { formatSeconds } from "../notebook/progress_display.ts";
 import { exportHtml, noCodePath, printPdf } from "./report_export.ts";
 import { reportsRoot } from "../results/results_root.ts";
 import { runCommand } from "./system_tools.ts";
@@ -224,7 +226,7 @@ async function writeReport(
       null,
       `${displayPath(html)} loads ${outside.length} thing(s) from outside the file ` +
         `(${outside.slice(0, 3).join(", ")}): it would not open elsewhere; ` +
-        "show charts and tables through lib/notebook/notebook.ts, which inlines them",
+        "show charts and tables through lib/notebook/mod.ts, which inlines them",
     );
   }
   return html;

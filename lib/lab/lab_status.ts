@@ -10,7 +10,7 @@
  * @module
  */
 
-import { formatSeconds } from "../notebook/notebook.ts";
+import { formatSeconds } from "../notebook/progress_display.ts";
 
 /** An event of a notebook run. `cell` counts every cell from 1; `code` counts code cells. */
 export type RunEvent =

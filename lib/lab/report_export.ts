@@ -9,7 +9,7 @@
 import { basename, dirname, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { chromiumFlags } from "./html_check.ts";
-import { repoPath } from "../notebook/notebook.ts";
+import { repoPath } from "../notebook/paths.ts";
 import { runCommand } from "./system_tools.ts";
 
 /** Folder of the lab's nbconvert templates. */

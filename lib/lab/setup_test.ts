@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { join, relative } from "node:path";
 import { componentsFor, formatStatus, LAB_COMPONENTS, TEST_EXTRAS } from "./setup.ts";
-import { repoPath } from "../notebook/notebook.ts";
+import { repoPath } from "../notebook/paths.ts";
 
 /**
  * Programs every Debian or Ubuntu machine that can clone the repository has (essential

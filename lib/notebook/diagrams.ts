@@ -7,7 +7,7 @@
  */
 
 import { fileURLToPath } from "node:url";
-import { showHtml } from "./notebook.ts";
+import { showHtml } from "./display.ts";
 
 /** Folder of the diagram files. */
 export const DIAGRAMS_DIR: string = fileURLToPath(new URL("../../data/diagrams/", import.meta.url));

@@ -13,7 +13,7 @@
  */
 
 import type { GeneratorName } from "../loadgen/types.ts";
-import type { LabProfile } from "./notebook.ts";
+import type { LabProfile } from "./profiles.ts";
 
 /** Generators that can end a run after a fixed time without keep-alive. */
 export const TIMED_GENERATORS: readonly GeneratorName[] = ["oha", "wrk"];

@@ -8,7 +8,8 @@ import {
   timedRuns,
 } from "./lab_plan.ts";
 import { cellSource, readNotebook } from "../lab/notebook_check.ts";
-import { profile, repoPath } from "./notebook.ts";
+import { repoPath } from "./paths.ts";
+import { profile } from "./profiles.ts";
 
 /** The issue's budget for `deno task lab` on a 2-core machine. */
 const FULL_LAB_BUDGET_S = 12 * 60;

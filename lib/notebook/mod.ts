@@ -12,7 +12,11 @@
  * ```
  * @module
  */
-export * from "./notebook.ts";
+export * from "./display.ts";
+export * from "./progress_display.ts";
+export * from "./profiles.ts";
+export * from "./paths.ts";
+export * from "./started.ts";
 export * from "./diagrams.ts";
 export * from "./glossary.ts";
 export * from "./lab_plan.ts";

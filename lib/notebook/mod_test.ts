@@ -4,22 +4,11 @@ import {
   ok as assert,
 } from "node:assert/strict";
 import { Progress, type ProgressRenderer } from "../experiment/progress.ts";
-import {
-  formatSeconds,
-  inJupyter,
-  isRunningPort,
-  linkRunning,
-  markdownTable,
-  profile,
-  profileMarkdown,
-  PROFILES,
-  progressDisplay,
-  progressText,
-  repoPath,
-  repoRoot,
-  startFresh,
-  stopStarted,
-} from "./notebook.ts";
+import { inJupyter, markdownTable } from "./display.ts";
+import { repoPath, repoRoot } from "./paths.ts";
+import { profile, profileMarkdown, PROFILES } from "./profiles.ts";
+import { formatSeconds, progressDisplay, progressText } from "./progress_display.ts";
+import { isRunningPort, linkRunning, startFresh, stopStarted } from "./started.ts";
 
 Deno.test("profile() defaults to full and reads quick", () => {
   assertEquals(profile(""), {
@@ -42,7 +31,7 @@ Deno.test("profile() defaults to full and reads quick", () => {
 });
 
 Deno.test("profile() reads LAB_PROFILE, and unset means full", async () => {
-  const url = JSON.stringify(new URL("./notebook.ts", import.meta.url).href);
+  const url = JSON.stringify(new URL("./profiles.ts", import.meta.url).href);
   const nameWith = async (env: Record<string, string>) => {
     const output = await new Deno.Command(Deno.execPath(), {
       args: ["eval", `import { profile } from ${url}; console.log(profile().name);`],
@@ -75,11 +64,11 @@ Deno.test("profile() returns a copy the caller may change", () => {
   assertEquals(PROFILES.quick.levels, [1, 10, 50]);
 });
 
-Deno.test("repoRoot() is the folder holding deno.json and lib/notebook/notebook.ts", async () => {
+Deno.test("repoRoot() is the folder holding deno.json and lib/notebook/mod.ts", async () => {
   const root = repoRoot();
   assert(!root.endsWith("/"));
   assert((await Deno.stat(`${root}/deno.json`)).isFile);
-  assertEquals(repoPath("lib", "notebook", "notebook.ts"), `${root}/lib/notebook/notebook.ts`);
+  assertEquals(repoPath("lib", "notebook", "mod.ts"), `${root}/lib/notebook/mod.ts`);
 });
 
 Deno.test("markdownTable() unions the keys and escapes pipes", () => {
@@ -170,7 +159,7 @@ Deno.test("outside Jupyter the helpers print to the console", async () => {
   assertEquals(inJupyter(), false);
   const script = `
     import { log, md, progressDisplay, show, showHtml, table } from ${
-    JSON.stringify(new URL("./notebook.ts", import.meta.url).href)
+    JSON.stringify(new URL("./mod.ts", import.meta.url).href)
   };
     await md\`## Title \${1 + 1}\`;
     await log("a log line", 42);
