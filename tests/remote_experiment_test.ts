@@ -7,11 +7,8 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { environmentTable } from "../lib/experiment/environment.ts";
-import {
-  type ExperimentResult,
-  loadExperiment,
-  runExperiment,
-} from "../lib/experiment/experiment.ts";
+import { type ExperimentResult } from "../lib/experiment/definition.ts";
+import { loadExperiment, runExperiment } from "../lib/experiment/experiment.ts";
 import { liveTargets } from "../lib/experiment/launch.ts";
 import type { GeneratorName } from "../lib/loadgen/types.ts";
 import { createTopology, type NetnsHost, netnsUnavailableReason } from "../lib/experiment/netns.ts";

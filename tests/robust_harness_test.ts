@@ -10,7 +10,8 @@
 
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { ERRORS_FILE, loadExperiment, runExperiment } from "../lib/experiment/experiment.ts";
+import { ERRORS_FILE } from "../lib/experiment/definition.ts";
+import { loadExperiment, runExperiment } from "../lib/experiment/experiment.ts";
 import { appendRun, readRuns, RUNS_FILE } from "../lib/results/results_store.ts";
 import { sampleRecord } from "../lib/results/testdata/run_results.ts";
 import { childPids, eventually } from "./harness_procs.ts";

@@ -12,7 +12,7 @@ import { unzipSync } from "fflate";
 import { join } from "node:path";
 import pl from "nodejs-polars";
 import type { Environment } from "../experiment/environment.ts";
-import { CONFIG_FILE, ENVIRONMENT_FILE } from "../experiment/experiment.ts";
+import { CONFIG_FILE, ENVIRONMENT_FILE } from "../experiment/definition.ts";
 import { loadJson, readRuns, RUNS_FILE, runsFrame } from "../results/results_store.ts";
 import type { RunRecord } from "../results/run_record.ts";
 import {

@@ -10,7 +10,7 @@
 import { zipSync } from "fflate";
 import { basename, join } from "node:path";
 import type { Environment } from "../experiment/environment.ts";
-import { CONFIG_FILE, ENVIRONMENT_FILE, ERRORS_FILE } from "../experiment/experiment.ts";
+import { CONFIG_FILE, ENVIRONMENT_FILE, ERRORS_FILE } from "../experiment/definition.ts";
 import { loadJson, readRuns, RUNS_FILE } from "../results/results_store.ts";
 import { PROFILES } from "../notebook/profiles.ts";
 import {

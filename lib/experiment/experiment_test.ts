@@ -13,9 +13,8 @@ import {
   defineExperiment,
   ERRORS_FILE,
   type ExperimentConfig,
-  loadExperiment,
-  runExperiment,
-} from "./experiment.ts";
+} from "./definition.ts";
+import { loadExperiment, runExperiment } from "./experiment.ts";
 import { liveTargets, type Target } from "./launch.ts";
 import type { ProgressState } from "./progress.ts";
 import { which } from "../lab/system_tools.ts";

@@ -8,7 +8,7 @@
 
 import { join } from "node:path";
 import type pl from "nodejs-polars";
-import type { ExperimentResult } from "../experiment/experiment.ts";
+import type { ExperimentResult } from "../experiment/definition.ts";
 import { frameRows } from "../results/frame.ts";
 import { latencyChart, throughputChart, writeChart } from "../results/charts.ts";
 import { conclusions } from "../results/conclusions.ts";

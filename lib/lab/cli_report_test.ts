@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { reportLines } from "./cli_report.ts";
-import type { ExperimentRecord, ExperimentResult } from "../experiment/experiment.ts";
+import type { ExperimentRecord, ExperimentResult } from "../experiment/definition.ts";
 import { runsFrame } from "../results/results_store.ts";
 import { sampleRecord } from "../results/testdata/run_results.ts";
 

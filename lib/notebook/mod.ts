@@ -21,6 +21,7 @@ export * from "./diagrams.ts";
 export * from "./glossary.ts";
 export * from "./lab_plan.ts";
 export * from "./source_excerpt.ts";
+export * from "../experiment/definition.ts";
 export * from "../experiment/experiment.ts";
 export * from "../experiment/launch.ts";
 export * from "../experiment/cluster.ts";
