@@ -208,32 +208,17 @@ export async function launchScript(script: string, options: LaunchOptions = {}):
   const existing = live.get(name);
   if (existing) await existing.target.stop();
 
+  const port = String(options.port ?? 0);
   const denoArgs = [
     "run",
     "-A",
     script,
     "--port",
-    String(options.port ?? 0),
+    port,
     "--exit-with-stdin",
     ...(options.args ?? []),
   ];
-  let program = Deno.execPath();
-  let args = denoArgs;
-  if (options.pin !== undefined) {
-    if (!/^\d+([-,]\d+)*$/.test(options.pin)) {
-      throw new LaunchError(
-        `cannot pin ${name}: '${options.pin}' is not a CPU list (use e.g. 0 or 0-1 or 0,2)`,
-      );
-    }
-    if (!hasTaskset()) {
-      throw new LaunchError(
-        `cannot pin ${name} to CPUs ${options.pin}: taskset is not installed ` +
-          "(install util-linux, or run without pinning)",
-      );
-    }
-    args = ["-c", options.pin, program, ...denoArgs];
-    program = "taskset";
-  }
+  const { program, args } = pinnedCommand(name, denoArgs, options.pin);
 
   const child = new Deno.Command(program, {
     args,
@@ -262,39 +247,15 @@ export async function launchScript(script: string, options: LaunchOptions = {}):
     exited = true;
     return value;
   });
-  // A child that ends by itself (a signal, a crash) leaves the registry at once.
-  status.then(() => {
+  const forget = () => {
     if (live.get(name)?.target === target) {
       live.delete(name);
       updateSignalHandlers();
     }
-  });
-  let stopping: Promise<void> | undefined;
-  const stop = (): Promise<void> => {
-    stopping ??= (async () => {
-      await stdin.close().catch(() => {});
-      const escalate = async (signal: Deno.Signal, afterMs: number) => {
-        const timer = new Promise<"late">((resolve) => {
-          const id = setTimeout(() => resolve("late"), afterMs);
-          status.finally(() => clearTimeout(id));
-        });
-        if ((await Promise.race([status, timer])) === "late" && !exited) {
-          try {
-            child.kill(signal);
-          } catch { /* gone meanwhile */ }
-        }
-      };
-      await escalate("SIGTERM", STOP_GRACE_MS);
-      await escalate("SIGKILL", STOP_GRACE_MS);
-      await status;
-      await Promise.all([out.done, err.done]);
-      if (live.get(name)?.target === target) {
-        live.delete(name);
-        updateSignalHandlers();
-      }
-    })();
-    return stopping;
   };
+  // A child that ends by itself (a signal, a crash) leaves the registry at once.
+  status.then(forget);
+  const stop = stopper(child, stdin, status, () => exited, [out.done, err.done], forget);
   const target: Target = { name, url: "", port: 0, pid: child.pid, launched: true, stop };
   live.set(name, { target, kill: (signal) => child.kill(signal) });
   updateSignalHandlers();
@@ -313,6 +274,111 @@ export async function launchScript(script: string, options: LaunchOptions = {}):
     );
   };
 
+  try {
+    const ready = await waitReady(listening, status, () => exited, timeoutMs);
+    if ("url" in ready) {
+      target.url = ready.url;
+      target.port = Number(new URL(ready.url).port);
+      return target;
+    }
+    const where = `${name} (${path})`;
+    return await fail(
+      ready.step === "announce"
+        ? (ready.code === undefined
+          ? `${where} printed no "server listening on" line within ${timeoutMs} ms: ` +
+            "check that it is a lab server script, or raise readyTimeoutMs"
+          : `${where} exited with status ${ready.code} before it was ready: ` +
+            "read its output below for the cause (a port in use: pass another port or 0)")
+        : (ready.code === undefined
+          ? `${where} did not answer GET ${ready.announced}/health with 200 within ${timeoutMs} ms: ` +
+            "check that the script serves /health, or raise readyTimeoutMs"
+          : `${where} exited with status ${ready.code} before answering /health: ` +
+            "read its output below for the cause"),
+    );
+  } catch (error) {
+    if (!(error instanceof InterruptedError)) throw error;
+    await stop();
+    noteInterrupted();
+    throw new InterruptedError(
+      `launching ${name} interrupted (SIGINT): every server the lab started is stopped`,
+    );
+  }
+}
+
+/** The program and arguments that run `denoArgs`, under `taskset -c pin` when `pin` is given. */
+function pinnedCommand(
+  name: string,
+  denoArgs: string[],
+  pin: string | undefined,
+): { program: string; args: string[] } {
+  const program = Deno.execPath();
+  if (pin === undefined) return { program, args: denoArgs };
+  if (!/^\d+([-,]\d+)*$/.test(pin)) {
+    throw new LaunchError(
+      `cannot pin ${name}: '${pin}' is not a CPU list (use e.g. 0 or 0-1 or 0,2)`,
+    );
+  }
+  if (!hasTaskset()) {
+    throw new LaunchError(
+      `cannot pin ${name} to CPUs ${pin}: taskset is not installed ` +
+        "(install util-linux, or run without pinning)",
+    );
+  }
+  return { program: "taskset", args: ["-c", pin, program, ...denoArgs] };
+}
+
+/**
+ * Stops a launched child once, however often it is called: closes its stdin (a lab server exits
+ * then), escalates to SIGTERM and SIGKILL after {@link STOP_GRACE_MS} each, and waits until it
+ * has exited and its output is read.
+ */
+function stopper(
+  child: Deno.ChildProcess,
+  stdin: WritableStreamDefaultWriter<Uint8Array>,
+  status: Promise<Deno.CommandStatus>,
+  exited: () => boolean,
+  outputs: Promise<void>[],
+  onStopped: () => void,
+): () => Promise<void> {
+  let stopping: Promise<void> | undefined;
+  const escalate = async (signal: Deno.Signal, afterMs: number) => {
+    const timer = new Promise<"late">((resolve) => {
+      const id = setTimeout(() => resolve("late"), afterMs);
+      status.finally(() => clearTimeout(id));
+    });
+    if ((await Promise.race([status, timer])) === "late" && !exited()) {
+      try {
+        child.kill(signal);
+      } catch { /* gone meanwhile */ }
+    }
+  };
+  return () =>
+    stopping ??= (async () => {
+      await stdin.close().catch(() => {});
+      await escalate("SIGTERM", STOP_GRACE_MS);
+      await escalate("SIGKILL", STOP_GRACE_MS);
+      await status;
+      await Promise.all(outputs);
+      onStopped();
+    })();
+}
+
+/** How the wait for a child to be ready ended: its URL, or the step it failed at. */
+type Readiness =
+  | { url: string }
+  | { step: "announce" | "health"; code?: number; announced?: string };
+
+/**
+ * Waits until the child announces its URL and answers `/health` with 200, within `timeoutMs`
+ * in all. A failure names the step and the exit status (none: the time ran out). Throws the
+ * `InterruptedError` of an interrupt meanwhile.
+ */
+async function waitReady(
+  listening: Promise<string>,
+  status: Promise<Deno.CommandStatus>,
+  exited: () => boolean,
+  timeoutMs: number,
+): Promise<Readiness> {
   let timer: ReturnType<typeof setTimeout> | undefined;
   const deadline = new Promise<"timeout">((resolve) => {
     timer = setTimeout(() => resolve("timeout"), timeoutMs);
@@ -326,48 +392,16 @@ export async function launchScript(script: string, options: LaunchOptions = {}):
   interrupted.catch(() => {});
   try {
     const first = await Promise.race([listening, status, deadline, interrupted]);
-    if (first === "timeout") {
-      return await fail(
-        `${name} (${path}) printed no "server listening on" line within ${timeoutMs} ms: ` +
-          "check that it is a lab server script, or raise readyTimeoutMs",
-      );
-    }
-    if (typeof first !== "string") {
-      return await fail(
-        `${name} (${path}) exited with status ${first.code} before it was ready: ` +
-          "read its output below for the cause (a port in use: pass another port or 0)",
-      );
-    }
+    if (first === "timeout") return { step: "announce" };
+    if (typeof first !== "string") return { step: "announce", code: first.code };
     const url = first.replace(/\/+$/, "");
-    target.url = url;
-    target.port = Number(new URL(url).port);
-    const healthy = await Promise.race([
-      waitHealthy(url, () => exited),
-      status,
-      deadline,
-      interrupted,
-    ]);
-    if (healthy === "timeout") {
-      return await fail(
-        `${name} (${path}) did not answer GET ${url}/health with 200 within ${timeoutMs} ms: ` +
-          "check that the script serves /health, or raise readyTimeoutMs",
-      );
-    }
+    const healthy = await Promise.race([waitHealthy(url, exited), status, deadline, interrupted]);
+    if (healthy === "timeout") return { step: "health", announced: url };
     if (healthy !== true) {
       const code = healthy === false ? (await status).code : healthy.code;
-      return await fail(
-        `${name} (${path}) exited with status ${code} before answering /health: ` +
-          "read its output below for the cause",
-      );
+      return { step: "health", code, announced: url };
     }
-    return target;
-  } catch (error) {
-    if (!(error instanceof InterruptedError)) throw error;
-    await stop();
-    noteInterrupted();
-    throw new InterruptedError(
-      `launching ${name} interrupted (SIGINT): every server the lab started is stopped`,
-    );
+    return { url };
   } finally {
     clearTimeout(timer);
     watch.release();
