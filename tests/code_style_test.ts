@@ -4,6 +4,7 @@
  */
 
 import assert from "node:assert/strict";
+import { DEFAULT_NOTEBOOK_DIRS, formatNotebooks } from "../lib/lab/format_notebooks.ts";
 import { repoPath } from "../lib/notebook/paths.ts";
 
 async function denoTool(args: string[]): Promise<{ code: number; output: string }> {
@@ -26,4 +27,13 @@ Deno.test("the code is formatted as deno fmt formats it", async () => {
 Deno.test("deno lint finds nothing", async () => {
   const { code, output } = await denoTool(["lint"]);
   assert.equal(code, 0, `fix what deno lint says:\n${output.slice(0, 4000)}`);
+});
+
+Deno.test("the notebooks' code cells are formatted as deno fmt formats code", async () => {
+  const unformatted = await formatNotebooks(DEFAULT_NOTEBOOK_DIRS, { check: true });
+  assert.deepEqual(
+    unformatted.map(({ notebook, cell }) => `${notebook} cell ${cell}`),
+    [],
+    "run 'deno task fmt:notebooks'",
+  );
 });
