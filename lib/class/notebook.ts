@@ -20,6 +20,7 @@ import {
   verdictTable,
 } from "./analysis.ts";
 import { type ClassData, loadClass } from "./load.ts";
+import { machineLabel } from "./manifest.ts";
 import { packHandIn } from "./pack.ts";
 
 /** Where the class's hand-ins are: `CLASS_DIR`, or null when it is not set. */
@@ -49,6 +50,21 @@ export async function loadClassForNotebook(): Promise<ClassData> {
   } finally {
     Deno.removeSync(temporary, { recursive: true });
   }
+}
+
+/**
+ * Shows the class's hand-ins (student, where each was read from, machine, profile, number of
+ * experiments), then {@link showClassProblems}.
+ */
+export async function showHandIns(data: ClassData): Promise<void> {
+  await table(data.handIns.map((handIn) => ({
+    student: handIn.student,
+    "read from": handIn.source,
+    machine: machineLabel(handIn.machine),
+    profile: handIn.manifest?.profile ?? "-",
+    experiments: handIn.experiments.length,
+  })));
+  await showClassProblems(data);
 }
 
 /** Lists every archive that was skipped or kept apart, one line each, or says there was none. */
