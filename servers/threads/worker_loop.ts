@@ -59,6 +59,7 @@ async function serveRing(init: ThreadInit, handler: PoolHandler): Promise<void> 
     let posted = Atomics.load(dispatch, cell);
     while (posted === 0) {
       if (Atomics.load(dispatch, Dispatch.Closed) === 1) return;
+      // The model: a worker blocks its thread until the listener posts its ticket's request.
       Atomics.wait(dispatch, cell, 0);
       posted = Atomics.load(dispatch, cell);
     }

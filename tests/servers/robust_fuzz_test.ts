@@ -6,7 +6,7 @@
  * hang or a 5xx), the server stays up, and a normal request succeeds afterwards.
  *
  * The seed is printed in every failure; replay one with `LAB_FUZZ_SEED=<seed> deno test -A
- * servers/robust_fuzz_test.ts`. `LAB_FUZZ_CASES` sets the number of cases per model.
+ * tests/servers/robust_fuzz_test.ts`. `LAB_FUZZ_CASES` sets the number of cases per model.
  */
 
 import assert from "node:assert/strict";
