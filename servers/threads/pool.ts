@@ -24,6 +24,7 @@
 
 import {
   DEFAULT_SLOT_BYTES,
+  headerPairs,
   type RequestHead,
   Slot,
   type SlotMessage,
@@ -191,7 +192,7 @@ export class ThreadPool {
   run(request: Request): Promise<Response> {
     if (this.#closed) return Promise.reject(new Error("the thread pool is closed"));
     const start = performance.now();
-    const head: RequestHead = [request.method, request.url, [...request.headers]];
+    const head: RequestHead = [request.method, request.url, headerPairs(request.headers)];
     this.#listenerUs += (performance.now() - start) * 1000;
     return new Promise((resolve, reject) => {
       this.#queue.push({ head, resolve, reject });

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { Slot, SlotState } from "./slot.ts";
+import { headerPairs, Slot, SlotState } from "./slot.ts";
 
 const TEXT = "text/plain;charset=UTF-8";
 
@@ -82,4 +82,31 @@ Deno.test("slot: the state wakes a thread blocked on it", async () => {
 
 Deno.test("slot: refuses a data area too small for any head", () => {
   assert.throws(() => Slot.create(10), /at least 64 bytes, got 10/);
+});
+
+Deno.test("slot: ASCII and UTF-8 heads and text bodies alternate in one slot without leftovers", () => {
+  const slot = Slot.create(16 * 1024);
+  assert.ok(slot.writeRequest(["GET", "http://x/€€€€€€€€", [["x-long", "ü".repeat(50)]]]));
+  assert.ok(slot.writeRequest(["GET", "http://x/", [["host", "x"]]]));
+  assert.deepEqual(slot.readRequest(), ["GET", "http://x/", [["host", "x"]]]);
+  const page = "<p>plain ASCII</p>\n".repeat(600); // longer than one decoding chunk
+  assert.ok(slot.writeResponse(200, [["content-type", TEXT]], new TextEncoder().encode(page)));
+  assert.deepEqual(slot.readResponse(), { status: 200, headers: [], body: page });
+});
+
+Deno.test("headerPairs: the pairs spreading the headers gives, repeated names and cookies too", () => {
+  const headers = new Headers([
+    ["x-b", "1"],
+    ["X-A", "2"],
+    ["set-cookie", "a=1"],
+    ["x-b", "3"],
+    ["set-cookie", "b=2"],
+  ]);
+  assert.deepEqual(headerPairs(headers), [...headers]);
+  assert.deepEqual(headerPairs(headers), [
+    ["set-cookie", "a=1"],
+    ["set-cookie", "b=2"],
+    ["x-a", "2"],
+    ["x-b", "1, 3"],
+  ]);
 });

@@ -23,7 +23,7 @@ import {
 } from "./messages.ts";
 import { answerHandshake } from "../worker_handshake.ts";
 import { lazyRequest } from "./request.ts";
-import { Slot, type SlotMessage, SlotState } from "./slot.ts";
+import { headerPairs, Slot, type SlotMessage, SlotState } from "./slot.ts";
 
 /** Answers one request inside a pool worker. */
 export type PoolHandler = (request: Request) => Response | Promise<Response>;
@@ -67,13 +67,13 @@ async function serveRing(init: ThreadInit, handler: PoolHandler): Promise<void> 
     const slot = ring[posted - 1]!;
     slot.set(SlotState.Running);
     const woke = performance.now();
-    const [method, url, headerPairs] = slot.readRequest();
+    const [method, url, requestHeaders] = slot.readRequest();
     const appStart = performance.now();
-    let response = answer(handler, lazyRequest(method, url, headerPairs));
+    let response = answer(handler, lazyRequest(method, url, requestHeaders));
     if (response instanceof Promise) response = await response;
     const appEnd = performance.now();
     const body = await bodyBytes(method, response);
-    const headers = [...response.headers];
+    const headers = headerPairs(response.headers);
     if (!slot.writeResponse(response.status, headers, body)) {
       const message: SlotMessage = {
         type: "response",
