@@ -30,6 +30,7 @@ export function startAsync(options: AsyncOptions = {}): Promise<ServerHandle> {
   return serveModel(
     { ...options, model: "async", defaultPort: ASYNC_PORT },
     (listen) =>
+      // The model: one event loop runs every request of every connection.
       Deno.serve({
         ...listen,
         onError: (error) =>

@@ -43,6 +43,7 @@ import {
   serverUrl,
 } from "./server_handle.ts";
 import { intFlag, runServerScript, UsageError } from "./server_script.ts";
+import { type SpawnedWorker, spawnWorker } from "./worker_handshake.ts";
 
 /** The course's port for the balancer. */
 export const BALANCER_PORT = 44444;
@@ -231,35 +232,18 @@ export async function startBalancer(options: BalancerOptions): Promise<BalancerH
 /** Starts the first balancer here and `count - 1` more in Web Workers on the same port. */
 async function startWorkers(options: BalancerOptions, count: number): Promise<BalancerHandle> {
   const first = await startBalancer({ ...options, workers: 1, reusePort: true });
-  const workers: Worker[] = [];
-  const stopWorkers = () =>
-    Promise.all(workers.map((worker) =>
-      new Promise<void>((resolve) => {
-        worker.onmessage = () => {
-          worker.terminate();
-          resolve();
-        };
-        worker.postMessage("stop");
-      })
-    ));
+  const log = typeof options.log === "function" ? undefined : options.log;
+  const workers: SpawnedWorker<number>[] = [];
+  const stopWorkers = () => Promise.all(workers.map((worker) => worker.stop()));
   try {
     for (let i = 1; i < count; i++) {
-      const worker = new Worker(new URL("./balancer/worker.ts", import.meta.url), {
-        type: "module",
-      });
+      const worker = spawnWorker<BalancerOptions, number>(
+        new URL("./balancer/worker.ts", import.meta.url),
+        { ...options, log, port: first.port },
+        { name: `balancer worker ${i}` },
+      );
       workers.push(worker);
-      const log = typeof options.log === "function" ? undefined : options.log;
-      await new Promise<void>((resolve, reject) => {
-        worker.onmessage = (event) => {
-          if (event.data.error) reject(new Error(`balancer worker ${i}: ${event.data.error}`));
-          else resolve();
-        };
-        worker.onerror = (event) => {
-          event.preventDefault();
-          reject(new Error(`balancer worker ${i} failed: ${event.message}`));
-        };
-        worker.postMessage({ start: { ...options, log, port: first.port } });
-      });
+      await worker.ready;
     }
   } catch (error) {
     await stopWorkers();

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { burnCpu, calibrateCpuWork, cpuUnitsPerMs, cpuWork } from "./cpu_work.ts";
-import { withModel } from "./testing/models.ts";
-import { fetchAll } from "./testing/http.ts";
+import { withModel } from "../tests/support/servers/models.ts";
+import { fetchAll } from "../tests/support/servers/http.ts";
 
 Deno.test("cpuWork is a fixed computation: the same units give the same value", () => {
   assert.equal(cpuWork(50), cpuWork(50));

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { serveModel } from "./serve_model.ts";
-import { fetchAll } from "./testing/http.ts";
+import { fetchAll } from "../tests/support/servers/http.ts";
 
 Deno.test("serveModel: listens where asked, runs the hooks in order, and frees the port", async () => {
   const events: string[] = [];

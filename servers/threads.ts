@@ -2,133 +2,38 @@
  * The threads model: one listener and a pool of K blocking workers.
  *
  * One `Deno.serve` accepts every connection and hands each request to a pool of K Web Workers
- * (see `threads_pool.ts`) through shared memory: the request head goes into a slot, a worker
- * sleeping in `Atomics.wait` takes it, and the response comes back the same way. Inside a
- * worker the application runs in blocking style: `/io` blocks the worker's thread, `/cpu` holds
- * it, so at most K requests make progress at once and the others wait in a FIFO queue. What
- * the handoff costs is in `/stats` (`handoff`, see `HandoffStats`). This is the 2020 course's `server_thread_http.py`, done right: a
- * bounded pool, a real listen backlog, and no thread left spinning after its request.
+ * through shared memory: the request head goes into a slot, a worker sleeping in `Atomics.wait`
+ * takes it, and the response comes back the same way. Inside a worker the application runs in
+ * blocking style: `/io` blocks the worker's thread, `/cpu` holds it, so at most K requests make
+ * progress at once and the others wait in a FIFO queue. What the handoff costs is in `/stats`
+ * (`handoff`). This is the 2020 course's `server_thread_http.py`, done right: a bounded pool, a
+ * real listen backlog, and no thread left spinning after its request.
  *
- * Counters: slot 0 counts the whole server (requests received by the listener, queued ones
- * included), slot 1 the requests executing inside workers (its peak never exceeds K), slots
- * 2..K+1 each worker.
+ * The parts are in `threads/`: the listener (`listener.ts`), the pool and its FIFO queue
+ * (`pool.ts`), the shared-memory slot (`slot.ts`), what the two sides share (`messages.ts`) and
+ * the worker (`worker.ts`, `worker_loop.ts`).
  *
  * Script: `deno run -A servers/threads.ts --port 46000 --pool 8`.
  *
  * @module
  */
 
-import { CONTROL_PATHS, createApp, splitTarget, type StatsReport } from "./app.ts";
-import { Counters } from "./counters.ts";
-import { cpuUnitsPerMs } from "./cpu_work.ts";
-import type { ListenOptions, ServerHandle } from "./server_handle.ts";
 import { intFlag, runServerScript } from "./server_script.ts";
-import { serveModel } from "./serve_model.ts";
-import { type HandoffStats, HeadTooLargeError, ThreadPool } from "./threads_pool.ts";
+import {
+  DEFAULT_POOL_SIZE,
+  MAX_POOL_SIZE,
+  startThreads,
+  THREADS_PORT,
+} from "./threads/listener.ts";
 
-/** The course's port for the threaded server. */
-export const THREADS_PORT = 46000;
-/** Default pool size K. */
-export const DEFAULT_POOL_SIZE = 8;
-/** Largest pool size accepted. */
-export const MAX_POOL_SIZE = 256;
-
-/** Counter slot of the requests executing inside pool workers. */
-const EXECUTING = 1;
-/** Counter slot of the first pool worker. */
-const FIRST_WORKER = 2;
-
-/** What the threads model's `GET /stats` returns: the common report plus its handoffs. */
-export interface ThreadsStatsReport extends StatsReport {
-  /** What handing requests to the pool's workers and back cost (see `threads_pool.ts`). */
-  handoff?: HandoffStats;
-}
-
-/** Options of {@link startThreads}. */
-export interface ThreadsOptions extends ListenOptions {
-  /** Pool size K (default {@link DEFAULT_POOL_SIZE}). */
-  pool?: number;
-  /** Folder for static files (defaults to `data/www`). */
-  wwwRoot?: string;
-  /** Bytes of each worker's slot; larger responses go by message (default 64 KiB). */
-  slotBytes?: number;
-  /** The pool's worker module (default `threads_worker.ts`: the application). */
-  workerModule?: URL;
-}
-
-/** Starts the threads model in this process; resolves once every pool worker is ready. */
-export async function startThreads(options: ThreadsOptions = {}): Promise<ServerHandle> {
-  const size = options.pool ?? DEFAULT_POOL_SIZE;
-  if (!Number.isInteger(size) || size < 1 || size > MAX_POOL_SIZE) {
-    throw new RangeError(
-      `pool size must be a whole number from 1 to ${MAX_POOL_SIZE}, got ${size}`,
-    );
-  }
-  const counters = Counters.create(FIRST_WORKER + size);
-  const unitsPerMs = cpuUnitsPerMs();
-  let pool: ThreadPool | null = null;
-  const stats = (): ThreadsStatsReport => ({
-    model: "threads",
-    pid: Deno.pid,
-    ...counters.read(0),
-    executing: counters.read(EXECUTING),
-    workers: Array.from({ length: size }, (_, i) => counters.read(FIRST_WORKER + i)),
-    poolSize: size,
-    handoff: pool?.handoffStats(),
-  });
-  const control = createApp({ model: "threads", counters, slots: [], stats });
-  pool = await ThreadPool.create({
-    size,
-    slotBytes: options.slotBytes,
-    moduleUrl: options.workerModule ?? new URL("./threads_worker.ts", import.meta.url),
-    setup: (index) => ({
-      model: "threads",
-      counters: counters.buffer,
-      slots: [EXECUTING, FIRST_WORKER + index],
-      wwwRoot: options.wwwRoot,
-      cpuUnitsPerMs: unitsPerMs,
-    }),
-  });
-  const workers = pool;
-
-  async function handle(request: Request): Promise<Response> {
-    // Control paths, and methods the app refuses (405), are answered here: a POST's body is
-    // never read, so a client cannot make the listener buffer an unbounded upload. A GET's body
-    // never reaches a handler (the Fetch API drops it; Deno reads and discards it).
-    if (
-      CONTROL_PATHS.has(splitTarget(request.url)[0]) ||
-      (request.method !== "GET" && request.method !== "HEAD")
-    ) {
-      return control.handle(request);
-    }
-    counters.begin(0);
-    try {
-      return await workers.run(request);
-    } catch (error) {
-      if (error instanceof HeadTooLargeError) {
-        return new Response(`${error.message}: send fewer or shorter headers\n`, {
-          status: 431,
-        });
-      }
-      const reason = error instanceof Error ? error.message : String(error);
-      return new Response(`internal error: ${reason}\n`, { status: 500 });
-    } finally {
-      counters.end(0);
-    }
-  }
-
-  try {
-    return await serveModel({
-      ...options,
-      model: "threads",
-      defaultPort: THREADS_PORT,
-      afterFinished: () => workers.close(),
-    }, (listen) => Deno.serve(listen, handle));
-  } catch (error) {
-    workers.close();
-    throw error;
-  }
-}
+export {
+  DEFAULT_POOL_SIZE,
+  MAX_POOL_SIZE,
+  startThreads,
+  THREADS_PORT,
+  type ThreadsOptions,
+  type ThreadsStatsReport,
+} from "./threads/listener.ts";
 
 if (import.meta.main) {
   await runServerScript({

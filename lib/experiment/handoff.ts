@@ -23,7 +23,7 @@ import { cpuTimes } from "../process/cpu_time.ts";
 import { launchScript } from "./launch.ts";
 import { type GeneratorName, runLoad } from "../loadgen/mod.ts";
 import { MODELS } from "../../servers/models.ts";
-import type { HandoffStats } from "../../servers/threads_pool.ts";
+import type { HandoffStats } from "../../servers/threads/pool.ts";
 import type { ThreadsStatsReport } from "../../servers/threads.ts";
 
 /** The handoff of one run, per request, in µs. */

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { handoffMarkdown, handoffPerRequest, measureHandoff } from "./handoff.ts";
-import type { HandoffStats } from "../../servers/threads_pool.ts";
+import type { HandoffStats } from "../../servers/threads/pool.ts";
 
 function stats(
   requests: number,

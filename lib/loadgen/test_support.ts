@@ -6,7 +6,7 @@
  */
 
 import assert from "node:assert/strict";
-import { readStats } from "../../servers/testing/http.ts";
+import { readStats } from "../../tests/support/servers/http.ts";
 
 /** Throws unless `actual` is within `tolerance` of `expected`. */
 export function assertClose(actual: number, expected: number, tolerance: number): void {

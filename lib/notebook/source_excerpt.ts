@@ -43,7 +43,7 @@ export function sourceMarkdown(path: string, name: string, shownPath = path): st
  *
  * @example
  * ```ts
- * sourceAround("servers/workers_worker.ts", "reusePort: true", 6, 3);
+ * sourceAround("servers/workers/worker.ts", "reusePort: true", 6, 3);
  * ```
  */
 export function sourceAround(

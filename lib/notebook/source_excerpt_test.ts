@@ -53,7 +53,7 @@ Deno.test("sourceExcerpt finds the core of each server model", () => {
   const root = new URL("../../servers/", import.meta.url);
   assert(sourceExcerpt(new URL("async.ts", root).pathname, "startAsync").includes("Deno.serve"));
   assert(
-    sourceExcerpt(new URL("threads_worker.ts", root).pathname, "blockFor").includes("Atomics.wait"),
+    sourceExcerpt(new URL("threads/worker.ts", root).pathname, "blockFor").includes("Atomics.wait"),
   );
 });
 
