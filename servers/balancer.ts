@@ -365,5 +365,5 @@ if (import.meta.main) {
         workers: intFlag(flags, "workers", 1, 1, 64),
       });
     },
-  });
+  }, args);
 }
