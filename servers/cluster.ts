@@ -226,6 +226,55 @@ export function busyPort(ports: readonly number[]): number | null {
   return null;
 }
 
+/** Options of {@link launchBalancer}. */
+export interface LaunchBalancerOptions {
+  /** Registry name of the process. Defaults to `balancer`. */
+  name?: string;
+  /** Port; 0 (default) picks a free one. */
+  port?: number;
+  /** Strategy. Defaults to round-robin. */
+  strategy?: StrategyName;
+  /** Mode. Defaults to http. */
+  mode?: BalancerMode;
+  /** Time between active health checks, ms. Defaults to the balancer's 1000. */
+  healthIntervalMs?: number;
+  /** Receives the balancer's log (see {@link LaunchClusterOptions.onLog}). */
+  onLog?: (line: string) => void;
+}
+
+/**
+ * Starts `servers/balancer.ts` in front of `backendUrls` as a child process and waits until it
+ * answers.
+ *
+ * @example
+ * ```ts ignore
+ * const balancer = await launchBalancer(urls, { strategy: "least-connections" });
+ * await balancer.stop();
+ * ```
+ */
+export function launchBalancer(
+  backendUrls: readonly string[],
+  options: LaunchBalancerOptions = {},
+): Promise<Target> {
+  const args = ["--backends", backendUrls.join(",")];
+  if (options.strategy) args.push("--strategy", options.strategy);
+  if (options.mode) args.push("--mode", options.mode);
+  if (options.healthIntervalMs !== undefined) {
+    args.push("--health-interval-ms", String(options.healthIntervalMs));
+  }
+  if (options.onLog) args.push("--log");
+  return launchScript(fileURLToPath(new URL("./balancer.ts", import.meta.url)), {
+    name: options.name ?? "balancer",
+    port: options.port ?? 0,
+    args,
+    onLine: (line) => {
+      const request = REQUEST_LINE.exec(line);
+      if (request) options.onLog?.(request[1]!);
+      else if (EVENT_LINE.test(line)) options.onLog?.(line);
+    },
+  });
+}
+
 /** A request log line of the balancer's `--log` output; the part kept is `GET /x -> host:port`. */
 const REQUEST_LINE = /^request from \S+ (.+)$/;
 /** The balancer's other log lines: TCP mode's connections, and backends going down or back. */
@@ -284,22 +333,13 @@ export async function launchCluster(options: LaunchClusterOptions = {}): Promise
         `backend ${i + 1}: ${backend.name} listening on ${backend.url} (pid ${backend.pid})`,
       )
     );
-    const args = ["--backends", backends.map((backend) => backend.url).join(",")];
-    if (options.strategy) args.push("--strategy", options.strategy);
-    if (options.mode) args.push("--mode", options.mode);
-    if (options.healthIntervalMs !== undefined) {
-      args.push("--health-interval-ms", String(options.healthIntervalMs));
-    }
-    if (options.onLog) args.push("--log");
-    balancer = await launchScript(fileURLToPath(new URL("./balancer.ts", import.meta.url)), {
+    balancer = await launchBalancer(backends.map((backend) => backend.url), {
       name: `${name}-balancer`,
       port: coursePorts ? BALANCER_PORT : 0,
-      args,
-      onLine: (line) => {
-        const request = REQUEST_LINE.exec(line);
-        if (request) options.onLog?.(request[1]!);
-        else if (EVENT_LINE.test(line)) options.onLog?.(line);
-      },
+      strategy: options.strategy,
+      mode: options.mode,
+      healthIntervalMs: options.healthIntervalMs,
+      onLog: options.onLog,
     });
     lines.push(
       `balancer: ${options.strategy ?? "round-robin"} over ${backends.length} backends, ` +

@@ -11,6 +11,8 @@
 
 import type pl from "nodejs-polars";
 import { holmVerdicts, type Verdict } from "../findings.ts";
+import { frameRows } from "../frame.ts";
+import type { RunResult } from "../loadgen/types.ts";
 import { compareTargets, formatFactor, formatRate, type SummaryRow } from "../results.ts";
 import { at, ms, percent } from "./row_format.ts";
 
@@ -153,6 +155,35 @@ export function tugas10Sentence(
     `${ahead.length} of ${levels.length} levels.`;
 }
 
+/** Section 4's comparisons: four backends behind the balancer vs one, thread-pool and async. */
+export function waitingComparisons(frame: pl.DataFrame): pl.DataFrame[] {
+  return [
+    compareTargets(frame, "balancer-threads", "one-threads"),
+    compareTargets(frame, "balancer-async", "one-async"),
+  ];
+}
+
+/** Section 5's comparisons: every other strategy against round robin. */
+export function strategyComparisons(frame: pl.DataFrame): pl.DataFrame[] {
+  const targets = [...new Set(frameRows(frame).map((row) => row.target as string))];
+  return targets.filter((name) => name !== "round-robin")
+    .map((name) => compareTargets(frame, name, "round-robin"));
+}
+
+/** What the clients saw in one run, as one table row: completed, req/s, failures, p99, max. */
+export function clientRow(load: RunResult): Record<string, string | number> {
+  return {
+    generator: `${load.generator} ${load.generatorVersion}`,
+    "run, s": load.wallTimeS.toFixed(1),
+    completed: load.completed,
+    "req/s": Math.round(load.requestsPerSec),
+    "transport failures": Object.values(load.failures).reduce((a, b) => a + b, 0),
+    "status codes": Object.entries(load.statusCodes).map(([code, n]) => `${code}: ${n}`).join(", "),
+    "p99 ms": ms(load.latencyMs.p99),
+    "max ms": ms(load.latencyMs.max),
+  };
+}
+
 /** How one "four backends behind the balancer vs one backend" verdict reads. */
 function addedWords(v: Verdict | undefined, what: string): string {
   if (v === undefined) return `${what}: not run`;
@@ -272,8 +303,10 @@ export interface FailoverFacts {
   completed: number;
   /** Requests that failed at the transport (refused, reset, timed out). */
   failed: number;
-  /** Responses with a status other than 2xx. */
+  /** Responses with a status other than 2xx (a backend's 405 to a POST counts here too). */
   non2xx: number;
+  /** The balancer's own error answers: responses with status 502, 503 or 504. */
+  refused: number;
   /** The stopped backend's `host:port`. */
   victim: string;
   /** Time from the stop to the first sample showing the backend down, ms; null if none did. */
@@ -299,7 +332,7 @@ export function failoverSentence(
   method = "GET",
 ): string {
   const methods = [...repeatable];
-  const lost = facts.failed + facts.non2xx;
+  const lost = facts.failed + facts.refused;
   const list = `${methods.slice(0, -1).join(", ")} and ${methods.at(-1)}`;
   const rule = methods.includes(method)
     ? `a ${method} whose backend connection broke was sent again to the next healthy backend ` +
@@ -316,8 +349,10 @@ export function failoverSentence(
     ? "had not sent it requests again by the end of the run"
     : `sent it requests again ${facts.readmittedAfterMs.toFixed(0)} ms after the restart`;
   return `The clients sent ${facts.completed} ${method} requests while backend ${facts.victim} ` +
-    `was stopped and restarted; ${facts.failed} failed and ${facts.non2xx} got an error ` +
-    `status. ${outcome} ${out} (after ${facts.failuresOnVictim} failed ` +
+    `was stopped and restarted; ${facts.failed} failed and ${facts.refused} got the ` +
+    `balancer's own error (502, 503 or 504)${
+      facts.non2xx > facts.refused ? `, ${facts.non2xx - facts.refused} a backend's error` : ""
+    }. ${outcome} ${out} (after ${facts.failuresOnVictim} failed ` +
     `attempt${facts.failuresOnVictim === 1 ? "" : "s"} on it) and ${back}. The slowest ` +
     `request took ${ms(facts.maxMs)} ms, the p99 ${ms(facts.p99Ms)} ms.`;
 }

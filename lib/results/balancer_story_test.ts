@@ -202,6 +202,7 @@ const facts: FailoverFacts = {
   completed: 800,
   failed: 0,
   non2xx: 0,
+  refused: 0,
   victim: "127.0.0.1:9003",
   downAfterMs: 180,
   readmittedAfterMs: 420,
@@ -217,7 +218,7 @@ Deno.test("failoverSentence: the methods retried come from the balancer's own RE
   assert.match(text, /took it out 180 ms after the stop \(after 2 failed attempts on it\)/);
   assert.match(text, /again 420 ms after the restart/);
   const post = failoverSentence(
-    { ...facts, non2xx: 3, readmittedAfterMs: null, downAfterMs: null },
+    { ...facts, non2xx: 800, refused: 3, readmittedAfterMs: null, downAfterMs: null },
     REPEATABLE,
     "POST",
   );
@@ -228,6 +229,10 @@ Deno.test("failoverSentence: the methods retried come from the balancer's own RE
   assert.match(post, /No sample caught the backend down/);
   assert.match(post, /had not sent it requests again/);
   assert.doesNotMatch(post, /invisible/);
+  assert.match(
+    post,
+    /0 failed and 3 got the balancer's own error \(502, 503 or 504\), 797 a backend's error/,
+  );
 });
 
 Deno.test("rotationSentence: round robin, or not, as the counts say", () => {
