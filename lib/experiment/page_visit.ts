@@ -13,8 +13,8 @@
 
 import { chromiumFlags, findChromium } from "../html_check.ts";
 
-/** One request the page made. */
-export interface PageRequest {
+/** One request the page made (a type, not an interface, so that a table of them type-checks). */
+export type PageRequest = {
   /** Page view, from 1. */
   view: number;
   /** Request within the view, from 1, in the order the responses arrived. */
@@ -25,7 +25,7 @@ export interface PageRequest {
   status: number;
   /** The `x-backend` response header (`host:port`), or `-` when there was none. */
   backend: string;
-}
+};
 
 /** What {@link visitPage} saw. */
 export interface PageVisit {
