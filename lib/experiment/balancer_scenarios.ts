@@ -68,10 +68,24 @@ export function lab02Needs(lab: Lab02Sizes, failoverS: number): SectionNeeds[] {
   ];
 }
 
-/** Notebook 02's generator plan and the sizes of its runs. */
+/** Which generator runs each of notebook 02's sections, and which sections none can run. */
+export interface Lab02Generators {
+  /** The generators installed here (after `LAB_GENERATORS`), in the notebook's preference. */
+  installed: GeneratorName[];
+  /** The generator for `section`, or undefined when no installed generator can run it. */
+  generatorFor(section: string): GeneratorName | undefined;
+  /** Whether some installed generator runs `section`. */
+  runs(section: string): boolean;
+  /** One line for a section that is skipped: what it needs and how to install it. */
+  skipNote(section: string): string;
+  /** Markdown for the top of the notebook: the generator of each section, and what is skipped. */
+  summary(): string;
+}
+
+/** Notebook 02's generators and the sizes of its runs. */
 export interface Lab02Plan {
-  /** The generator for the count runs, and the sections it cannot run. */
-  plan: GeneratorPlan;
+  /** The generator of each section. */
+  plan: Lab02Generators;
   /** How the runs of sections 4 and 5 end (a duration with oha or wrk, else a count). */
   timed: TimedRuns;
   /** Seconds of the failover run. */
@@ -82,8 +96,9 @@ export interface Lab02Plan {
 export const LAB02_PREFERENCE: readonly GeneratorName[] = ["ab", "oha", "wrk", "autocannon"];
 
 /**
- * Picks notebook 02's generator (ab first, as the course used it; `LAB_GENERATORS` narrows the
- * choice) and names the sections it cannot run, with the sizes of `lab`.
+ * Picks a generator for each of notebook 02's measured sections (ab first, as the course used
+ * it, for the runs of a request count; a timed keep-alive generator for the failover run;
+ * `LAB_GENERATORS` narrows the choice) and names the sections no installed generator can run.
  *
  * @example
  * ```ts ignore
@@ -96,11 +111,34 @@ export async function planLab02(
   options: { generators?: GeneratorSet } = {},
 ): Promise<Lab02Plan> {
   const failoverS = lab.name === "quick" ? 4 : 8;
-  const plan = await planGenerators(lab02Needs(lab, failoverS), {
-    prefer: LAB02_PREFERENCE,
-    generators: options.generators,
-  });
-  const timed = timedRuns(lab, plan.installed, plan.generator ?? "ab");
+  const perSection = new Map<string, GeneratorPlan>();
+  for (const needs of lab02Needs(lab, failoverS)) {
+    perSection.set(
+      needs.section,
+      await planGenerators([needs], { prefer: LAB02_PREFERENCE, generators: options.generators }),
+    );
+  }
+  const first = [...perSection.values()][0]!;
+  const runs = (section: string) => perSection.get(section)?.skipped.length === 0;
+  const generatorFor = (section: string) =>
+    runs(section) ? perSection.get(section)?.generator ?? undefined : undefined;
+  const plan: Lab02Generators = {
+    installed: first.installed,
+    generatorFor,
+    runs,
+    skipNote: (section) => perSection.get(section)?.skipNote(section) ?? "",
+    summary() {
+      if (first.installed.length === 0) return first.summary();
+      const used = [...perSection.keys()].map((section) =>
+        runs(section)
+          ? `${section}: **${generatorFor(section)}**`
+          : `${section}: skipped (needs ${perSection.get(section)!.skipped[0]!.needs.join(" or ")})`
+      );
+      return `Load generators installed: ${first.installed.join(", ")}. By section: ` +
+        `${used.join("; ")}.`;
+    },
+  };
+  const timed = timedRuns(lab, first.installed, generatorFor(LAB02_SECTIONS.waiting) ?? "ab");
   return { plan, timed, failoverS };
 }
 
