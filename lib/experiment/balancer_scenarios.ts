@@ -37,6 +37,13 @@ export const LAB02_SECTIONS = {
   failover: "6. Failover",
 } as const;
 
+/** The results folder of each scenario (the lab's time plan names them too). */
+export const LAB02_EXPERIMENTS = {
+  measureTugas10: "02-tugas10",
+  measureWaiting: "02-io",
+  measureStrategies: "02-strategies",
+} as const;
+
 /** Sizes of one notebook 02 run (from the lab profile). */
 export interface Lab02Sizes {
   /** Concurrency levels of the Tugas 10 runs. */
@@ -166,7 +173,7 @@ export function measureTugas10(
   options: ScenarioOptions & { path?: string },
 ): Promise<ExperimentResult> {
   return runExperiment({
-    name: options.name ?? "02-tugas10",
+    name: options.name ?? LAB02_EXPERIMENTS.measureTugas10,
     targets: ["async", "threads", { name: "balancer", url: balancerUrl }],
     path: options.path ?? "/page.html",
     concurrency: [...options.levels],
@@ -203,7 +210,7 @@ export async function measureWaiting(
   });
   try {
     const experiment = await runExperiment({
-      name: options.name ?? "02-io",
+      name: options.name ?? LAB02_EXPERIMENTS.measureWaiting,
       targets: [
         { name: "balancer-async", url: asyncCluster.url },
         { name: "one-async", url: asyncCluster.backends[0]!.url },
@@ -264,7 +271,7 @@ export async function measureStrategies(
     }
     started.push(...balancers);
     const experiment = await runExperiment({
-      name: options.name ?? "02-strategies",
+      name: options.name ?? LAB02_EXPERIMENTS.measureStrategies,
       targets: balancers.map((b, i) => ({ name: strategies[i]!, url: b.url })),
       path: `/io?ms=${waitMs}`,
       concurrency: [...options.levels],
