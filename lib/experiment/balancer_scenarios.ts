@@ -329,8 +329,8 @@ export interface FailoverResult {
 }
 
 /**
- * A keep-alive run through `cluster` during which backend `victim` is stopped a third of the way
- * in and started again on its port at two thirds, while the balancer's `/lb/stats` is read every
+ * A keep-alive run through `cluster` during which backend `victim` is stopped a quarter of the
+ * way in and started again on its port from half way, while the balancer's `/lb/stats` is read every
  * 100 ms. The backend is running again when this returns, also after a failed run.
  */
 export async function runFailover(
@@ -354,12 +354,14 @@ export async function runFailover(
       finished,
     });
   const ticker = setInterval(() => draw(false), 250);
-  const third = durationS * 1000 / 3;
+  // The restart starts half way: a new server process takes a second or two to be ready on a
+  // busy machine, and the balancer needs two good health checks after that to send it requests.
+  const quarter = durationS * 1000 / 4;
   const chaos = (async () => {
-    await sleep(third);
+    await sleep(quarter);
     await cluster.stopBackend(victim);
     events.push({ timeS: recorder.elapsedS(), label: `${label} stopped` });
-    await sleep(third);
+    await sleep(quarter);
     await cluster.restartBackend(victim);
     events.push({ timeS: recorder.elapsedS(), label: "restarted" });
   })();
