@@ -135,7 +135,8 @@ export function recordBalancerStats(
  *
  * A sample that arrives less than half the usual interval after the one before (its poll was
  * answered late, the next one on time: a busy machine) does not end an interval; it is merged
- * into the next, so that a late answer does not show as a spike of requests per second.
+ * into the next, so that a late answer does not show as a spike of requests per second. The last
+ * sample always ends an interval, so the rates add up to every request sent.
  */
 export function timelineRows(samples: readonly StatsSample[]): TimelineRow[] {
   const gaps = samples.slice(1).map((sample, i) => sample.timeS - samples[i]!.timeS)
@@ -146,7 +147,7 @@ export function timelineRows(samples: readonly StatsSample[]): TimelineRow[] {
   for (let i = 1; i < samples.length; i++) {
     const now = samples[i]!;
     const seconds = now.timeS - before!.timeS;
-    if (!(seconds > 0) || seconds < minGap) continue;
+    if (!(seconds > 0) || (seconds < minGap && i < samples.length - 1)) continue;
     for (const backend of now.backends) {
       const previous = before!.backends.find((b) => b.label === backend.label);
       const sent = backend.requests - (previous?.requests ?? 0);

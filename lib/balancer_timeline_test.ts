@@ -53,8 +53,10 @@ Deno.test("recordBalancerStats polls a real balancer and sees each backend's req
     assert.deepEqual(samples[0]!.backends.map((b) => b.requests), [0, 0]);
     assert.deepEqual(samples.at(-1)!.backends.map((b) => b.requests), [3, 3]);
     // the rates over the intervals add up to the six requests again
-    const seconds = new Map(samples.slice(1).map((s, i) => [s.timeS, s.timeS - samples[i]!.timeS]));
-    const sent = timelineRows(samples).reduce(
+    const rows = timelineRows(samples);
+    const ends = [samples[0]!.timeS, ...new Set(rows.map((row) => row.timeS))];
+    const seconds = new Map(ends.slice(1).map((end, i) => [end, end - ends[i]!]));
+    const sent = rows.reduce(
       (total, row) => total + row.requestsPerSec * seconds.get(row.timeS)!,
       0,
     );
