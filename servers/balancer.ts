@@ -349,5 +349,5 @@ if (import.meta.main) {
         workers: intFlag(flags, "workers", 1, 1, 64),
       });
     },
-  });
+  }, args);
 }

@@ -8,7 +8,8 @@
 
 import { deepStrictEqual as assertEquals, ok as assert } from "node:assert/strict";
 import { join } from "node:path";
-import { checkOffline, externalReferences, findChromium } from "../lib/lab/html_check.ts";
+import { checkOffline, externalReferences } from "../lib/lab/html_check.ts";
+import { findChromium } from "../lib/process/chromium.ts";
 import { executeNotebook } from "../lib/lab/lab.ts";
 import type { RunEvent } from "../lib/lab/lab_status.ts";
 import { repoPath } from "../lib/notebook/paths.ts";

@@ -6,7 +6,8 @@
 
 import { deepStrictEqual as assertEquals, ok as assert } from "node:assert/strict";
 import { join } from "node:path";
-import { countSvgCharts, findChromium, screenshotHtml } from "../lib/lab/html_check.ts";
+import { countSvgCharts, screenshotHtml } from "../lib/lab/html_check.ts";
+import { findChromium } from "../lib/process/chromium.ts";
 import { executeNotebook } from "../lib/lab/lab.ts";
 import { outputText, readNotebook } from "../lib/lab/notebook_check.ts";
 import { chartCells, manyCellNotebook, missingMarkers, writeNotebook } from "./notebook_fixture.ts";

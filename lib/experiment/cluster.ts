@@ -7,16 +7,22 @@
  * all. Backends run as child processes that also stop when this process's pipe to them closes,
  * so nothing is left listening even if this process is killed.
  *
+ * From a notebook, {@link launchCluster} starts every part, the balancer too, as a process of its
+ * own, so that nothing under test runs in the notebook kernel's event loop.
+ *
  * @module
  */
 
+import { fileURLToPath } from "node:url";
 import { launchScript, type Target } from "./launch.ts";
 import {
   BALANCER_PORT,
   type BalancerHandle,
   type BalancerMode,
+  type BalancerStats,
   startBalancer,
 } from "../../servers/balancer.ts";
+import { MODELS } from "../../servers/models.ts";
 import {
   parseStrategyName,
   STRATEGY_NAMES,
@@ -137,6 +143,250 @@ function fromHandle(handle: ServerHandle): ClusterBackend {
 
 function fromTarget(target: Target): ClusterBackend {
   return { url: target.url, port: target.port, pid: target.pid ?? 0, stop: () => target.stop() };
+}
+
+/** One backend of {@link launchCluster}: a server script and its flags. */
+export interface BackendSpec {
+  /** Path of the server script (e.g. `MODELS.async.scriptPath`). */
+  script: string;
+  /** More flags for it (e.g. `["--size", "8"]`). */
+  args?: string[];
+}
+
+/** Options of {@link launchCluster}. */
+export interface LaunchClusterOptions {
+  /** Names the processes in the launch registry: relaunching a name replaces it. */
+  name?: string;
+  /** The backends. Defaults to four async servers, as the course's `runserver.sh`. */
+  backends?: readonly BackendSpec[];
+  /**
+   * `"course"`: the balancer on 44444 and the backends on 9002, 9003, ... when all are free,
+   * else free ports (the cluster's {@link LaunchedCluster.portsNote} says which port was busy).
+   * `"free"` (default): free ports.
+   */
+  ports?: "course" | "free";
+  /** Balancer strategy. Defaults to round-robin. */
+  strategy?: StrategyName;
+  /** Balancer mode. Defaults to http. */
+  mode?: BalancerMode;
+  /** Time between the balancer's active health checks, ms. Defaults to the balancer's 1000. */
+  healthIntervalMs?: number;
+  /** CPU list the backend processes are pinned to with taskset (e.g. "1"). */
+  pinBackends?: string;
+  /**
+   * Receives the balancer's log: one line per request (`GET /x -> 127.0.0.1:9002`; in TCP mode
+   * one per connection) and a line when a backend goes down or comes back.
+   */
+  onLog?: (line: string) => void;
+}
+
+/** A cluster of {@link launchCluster}: every part a child process. */
+export interface LaunchedCluster {
+  /** The balancer's base URL. */
+  url: string;
+  /** The balancer's port. */
+  port: number;
+  /** The balancer process. */
+  balancer: Target;
+  /** The backend processes, in order (index 0 is backend 1). */
+  backends: Target[];
+  /** Each backend's `host:port`, as the `x-backend` header and `/lb/stats` name it. */
+  labels: string[];
+  /** Whether the course's ports are used. */
+  coursePorts: boolean;
+  /** One sentence on the ports: the course's, or free ones and why. */
+  portsNote: string;
+  /** One line per started process, like the course's `runserver.sh` and `lb.py` printed. */
+  lines: string[];
+  /** Stops backend `index` alone (failover). */
+  stopBackend(index: number): Promise<void>;
+  /** Starts backend `index` again on its port, after {@link stopBackend}. */
+  restartBackend(index: number): Promise<Target>;
+  /** The balancer's counters (`GET /lb/stats`). */
+  stats(): Promise<BalancerStats>;
+  /** Stops the balancer, then every backend. */
+  shutdown(): Promise<void>;
+}
+
+/** The course's backends: `count` servers of one model (default four async servers). */
+export function modelBackends(
+  model: keyof typeof MODELS = "async",
+  count = DEFAULT_BACKEND_COUNT,
+  size?: number,
+): BackendSpec[] {
+  const args = size === undefined ? [] : MODELS[model].sizeArgs(size);
+  return Array.from({ length: count }, () => ({ script: MODELS[model].scriptPath, args }));
+}
+
+/** The first of `ports` that cannot be bound on 127.0.0.1 now, or null when all are free. */
+export function busyPort(ports: readonly number[]): number | null {
+  for (const port of ports) {
+    try {
+      Deno.listen({ hostname: DEFAULT_HOSTNAME, port }).close();
+    } catch {
+      return port;
+    }
+  }
+  return null;
+}
+
+/** Options of {@link launchBalancer}. */
+export interface LaunchBalancerOptions {
+  /** Registry name of the process. Defaults to `balancer`. */
+  name?: string;
+  /** Port; 0 (default) picks a free one. */
+  port?: number;
+  /** Strategy. Defaults to round-robin. */
+  strategy?: StrategyName;
+  /** Mode. Defaults to http. */
+  mode?: BalancerMode;
+  /** Time between active health checks, ms. Defaults to the balancer's 1000. */
+  healthIntervalMs?: number;
+  /** Receives the balancer's log (see {@link LaunchClusterOptions.onLog}). */
+  onLog?: (line: string) => void;
+}
+
+/**
+ * Starts `servers/balancer.ts` in front of `backendUrls` as a child process and waits until it
+ * answers.
+ *
+ * @example
+ * ```ts ignore
+ * const balancer = await launchBalancer(urls, { strategy: "least-connections" });
+ * await balancer.stop();
+ * ```
+ */
+export function launchBalancer(
+  backendUrls: readonly string[],
+  options: LaunchBalancerOptions = {},
+): Promise<Target> {
+  const args = ["--backends", backendUrls.join(",")];
+  if (options.strategy) args.push("--strategy", options.strategy);
+  if (options.mode) args.push("--mode", options.mode);
+  if (options.healthIntervalMs !== undefined) {
+    args.push("--health-interval-ms", String(options.healthIntervalMs));
+  }
+  if (options.onLog) args.push("--log");
+  return launchScript(fileURLToPath(new URL("../../servers/balancer.ts", import.meta.url)), {
+    name: options.name ?? "balancer",
+    port: options.port ?? 0,
+    args,
+    onLine: (line) => {
+      const request = REQUEST_LINE.exec(line);
+      if (request) options.onLog?.(request[1]!);
+      else if (EVENT_LINE.test(line)) options.onLog?.(line);
+    },
+  });
+}
+
+/** A request log line of the balancer's `--log` output; the part kept is `GET /x -> host:port`. */
+const REQUEST_LINE = /^request from \S+ (.+)$/;
+/** The balancer's other log lines: TCP mode's connections, and backends going down or back. */
+const EVENT_LINE = /^(connection from |backend \S+ is )/;
+
+/**
+ * Starts the backends, then the balancer, each as a child process (the balancer through
+ * `servers/balancer.ts`), and waits until all answer. A step that fails stops what started.
+ *
+ * @example
+ * ```ts ignore
+ * const cluster = await launchCluster({ ports: "course", healthIntervalMs: 200 });
+ * console.log(cluster.portsNote, cluster.url);
+ * await cluster.shutdown();
+ * ```
+ */
+export async function launchCluster(options: LaunchClusterOptions = {}): Promise<LaunchedCluster> {
+  const name = options.name ?? "cluster";
+  const specs = options.backends ?? modelBackends();
+  if (specs.length < 1 || specs.length > 64) {
+    throw new TypeError(`a cluster needs 1 to 64 backends, got ${specs.length}`);
+  }
+  const course = [BALANCER_PORT, ...specs.map((_, i) => FIRST_BACKEND_PORT + i)];
+  const busy = options.ports === "course" ? busyPort(course) : null;
+  const coursePorts = options.ports === "course" && busy === null;
+  const portsNote = coursePorts
+    ? `The course's ports: balancer on ${BALANCER_PORT}, backends on ` +
+      `${FIRST_BACKEND_PORT}-${FIRST_BACKEND_PORT + specs.length - 1}.`
+    : options.ports === "course"
+    ? `Port ${busy} of the course's ports (${BALANCER_PORT}, ${FIRST_BACKEND_PORT}-` +
+      `${FIRST_BACKEND_PORT + specs.length - 1}) is in use on this machine, so every part ` +
+      "listens on a free port instead."
+    : "Every part listens on a free port.";
+  const backendPort = (i: number) => coursePorts ? FIRST_BACKEND_PORT + i : 0;
+  const lines: string[] = [];
+  const backends: Target[] = [];
+  const launchBackend = (i: number, port: number) =>
+    launchScript(specs[i]!.script, {
+      name: `${name}-backend${i + 1}`,
+      port,
+      args: specs[i]!.args,
+      pin: options.pinBackends,
+    });
+  let balancer: Target | undefined;
+  const stopAllParts = async () => {
+    await balancer?.stop();
+    await Promise.all(backends.map((backend) => backend.stop()));
+  };
+  try {
+    const started = await Promise.allSettled(specs.map((_, i) => launchBackend(i, backendPort(i))));
+    for (const result of started) if (result.status === "fulfilled") backends.push(result.value);
+    const failed = started.find((result) => result.status === "rejected");
+    if (failed) throw (failed as PromiseRejectedResult).reason;
+    backends.forEach((backend, i) =>
+      lines.push(
+        `backend ${i + 1}: ${backend.name} listening on ${backend.url} (pid ${backend.pid})`,
+      )
+    );
+    balancer = await launchBalancer(backends.map((backend) => backend.url), {
+      name: `${name}-balancer`,
+      port: coursePorts ? BALANCER_PORT : 0,
+      strategy: options.strategy,
+      mode: options.mode,
+      healthIntervalMs: options.healthIntervalMs,
+      onLog: options.onLog,
+    });
+    lines.push(
+      `balancer: ${options.strategy ?? "round-robin"} over ${backends.length} backends, ` +
+        `listening on ${balancer.url} (pid ${balancer.pid})`,
+    );
+  } catch (error) {
+    await stopAllParts();
+    throw error;
+  }
+  const front = balancer;
+  return {
+    url: front.url,
+    port: front.port,
+    balancer: front,
+    backends,
+    labels: backends.map((backend) => `${DEFAULT_HOSTNAME}:${backend.port}`),
+    coursePorts,
+    portsNote,
+    lines,
+    stopBackend: (index) => backendAt(backends, index).stop(),
+    async restartBackend(index) {
+      const old = backendAt(backends, index);
+      await old.stop();
+      backends[index] = await launchBackend(index, old.port);
+      return backends[index]!;
+    },
+    async stats() {
+      const response = await fetch(`${front.url}/lb/stats`);
+      if (!response.ok) throw new Error(`GET ${front.url}/lb/stats answered ${response.status}`);
+      return await response.json() as BalancerStats;
+    },
+    shutdown: stopAllParts,
+  };
+}
+
+function backendAt(backends: readonly Target[], index: number): Target {
+  const backend = backends[index];
+  if (backend === undefined) {
+    throw new RangeError(
+      `no backend ${index}: the cluster has backends 0 to ${backends.length - 1}`,
+    );
+  }
+  return backend;
 }
 
 if (import.meta.main) {

@@ -76,6 +76,8 @@ export interface LaunchOptions {
   readyTimeoutMs?: number;
   /** Working directory of the child. */
   cwd?: string;
+  /** Receives every line the child prints (standard output and error), e.g. a request log. */
+  onLine?: (line: string) => void;
 }
 
 /** A target could not be launched or reached; the message is one line naming cause and fix. */
@@ -237,6 +239,7 @@ export async function launchScript(script: string, options: LaunchOptions = {}):
   const onLine = (line: string) => {
     const match = LISTENING_LINE.exec(line);
     if (match?.[2]) announced?.(match[2]);
+    options.onLine?.(line);
   };
   const out = new OutputTail(child.stdout, onLine);
   const err = new OutputTail(child.stderr, onLine);

@@ -9,7 +9,7 @@ import pngjs from "npm:pngjs@7.0.0";
 import { Buffer } from "node:buffer";
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
-import { which } from "./system_tools.ts";
+import { chromiumFlags, findChromium } from "../process/chromium.ts";
 
 /** A decoded image: RGBA bytes, row by row. */
 interface DecodedPng {
@@ -20,23 +20,6 @@ interface DecodedPng {
 
 /** The part of pngjs used here (the package ships no types). */
 const PNG = (pngjs as { PNG: { sync: { read(png: Uint8Array): DecodedPng } } }).PNG;
-
-/** Where chromium is looked for, in order. */
-export const CHROMIUM_CANDIDATES = [
-  "/usr/bin/chromium",
-  "chromium",
-  "chromium-browser",
-  "google-chrome",
-] as const;
-
-/** The chromium executable, or null when none is installed. */
-export async function findChromium(): Promise<string | null> {
-  for (const candidate of CHROMIUM_CANDIDATES) {
-    const path = await which(candidate);
-    if (path !== null) return path;
-  }
-  return null;
-}
 
 /**
  * Counts the charts in an HTML page: `<svg>` elements that are not a legend swatch or an icon
@@ -91,24 +74,6 @@ export interface ScreenshotCheck {
   width: number;
   /** Image height in pixels. */
   height: number;
-}
-
-/**
- * The flags for a quiet, throw-away headless chromium (no sandbox, GPU, first-run or network
- * chatter) with a fresh profile folder.
- */
-export function chromiumFlags(userDataDir: string): string[] {
-  return [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--hide-scrollbars",
-    `--user-data-dir=${userDataDir}`,
-  ];
 }
 
 /** Renders an HTML file in headless chromium to a PNG and measures how much of it is not white. */

@@ -6,10 +6,10 @@ import {
   checkOffline,
   countSvgCharts,
   externalReferences,
-  findChromium,
   nonWhiteFraction,
   screenshotHtml,
 } from "./html_check.ts";
+import { findChromium } from "../process/chromium.ts";
 
 const chromium = await findChromium();
 /** Without chromium the screenshot tests are listed as ignored, except in CI, where they fail. */

@@ -19,7 +19,8 @@
 
 import { basename, join, relative, resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { countSvgCharts, externalReferences, findChromium, screenshotHtml } from "./html_check.ts";
+import { countSvgCharts, externalReferences, screenshotHtml } from "./html_check.ts";
+import { findChromium } from "../process/chromium.ts";
 import { requireJupyter } from "./jupyter.ts";
 import { estimateLab } from "../notebook/lab_plan.ts";
 import { parseRunEvent, type RunEvent, StatusPrinter } from "./lab_status.ts";

@@ -8,7 +8,7 @@
 
 import { basename, dirname, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
-import { chromiumFlags } from "./html_check.ts";
+import { chromiumFlags } from "../process/chromium.ts";
 import { repoPath } from "../notebook/paths.ts";
 import { runCommand } from "./system_tools.ts";
 

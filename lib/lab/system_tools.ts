@@ -4,6 +4,10 @@
  * @module
  */
 
+import { which } from "../process/programs.ts";
+
+export { which };
+
 /** The output of a finished command. */
 export interface CommandOutput {
   /** Exit code (-1 when the program could not be started). */
@@ -42,20 +46,6 @@ export async function runCommand(
   } catch (error) {
     return { code: -1, stdout: "", stderr: error instanceof Error ? error.message : String(error) };
   }
-}
-
-/** The absolute path of `program` on PATH (or the path itself when it has a slash), or null. */
-export async function which(program: string): Promise<string | null> {
-  const candidates = program.includes("/")
-    ? [program]
-    : (Deno.env.get("PATH") ?? "").split(":").filter(Boolean).map((dir) => `${dir}/${program}`);
-  for (const candidate of candidates) {
-    try {
-      const info = await Deno.stat(candidate);
-      if (info.isFile && info.mode !== null && (info.mode & 0o111) !== 0) return candidate;
-    } catch { /* not here */ }
-  }
-  return null;
 }
 
 /**

@@ -118,6 +118,8 @@ export const COSTS = {
   pdfS: 15,
   /** Starting one server process and waiting until it answers, seconds. */
   serverStartS: 1,
+  /** Loading a page three times in headless chromium, with the browser's start, seconds. */
+  browserVisitS: 6,
   /** What a run costs besides its requests: the generator's start, counters, the record. */
   runOverheadS: 0.45,
   /** Requests per second of a short page with a new connection each (ab on 2 cores). */
@@ -217,20 +219,26 @@ export function labPlan(lab: LabProfile, timed = true): NotebookPlan[] {
       notebook: "02_load_balancer.ipynb",
       steps: [
         fixed("kernel and imports", COSTS.notebookStartS),
-        fixed("the cluster started", 4 * COSTS.serverStartS),
+        fixed("the cluster started (four backends and the balancer)", 5 * COSTS.serverStartS),
+        fixed("the page in a headless chromium", COSTS.browserVisitS),
         experiment({
-          name: "02-page",
-          targets: 2,
-          starts: 0,
+          name: "02-tugas10",
+          targets: 3,
+          starts: 2,
           rate: COSTS.newConnectionRate / 2,
           ...count,
         }),
-        experiment({ name: "02-io", targets: 4, starts: 4, ...slow(20) }),
+        experiment({
+          name: "02-io",
+          targets: 4,
+          starts: 5,
+          ...slow(20, lab.timedLevels.filter((c) => c >= 10)),
+        }),
         experiment({
           name: "02-strategies",
           targets: 4,
-          starts: 3,
-          ...slow(20 * 2, lab.timedLevels.filter((c) => c >= 5)),
+          starts: 8,
+          ...slow(20 * 2, lab.timedLevels.filter((c) => c >= 10)),
         }),
         fixed("failover run", failoverS + 1),
         fixed("report", COSTS.reportS),

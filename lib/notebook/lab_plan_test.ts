@@ -1,4 +1,5 @@
 import { deepStrictEqual as assertEquals, ok as assert } from "node:assert/strict";
+import { LAB02_EXPERIMENTS } from "./balancer_scenarios.ts";
 import {
   describeRuns,
   estimateLab,
@@ -70,7 +71,10 @@ Deno.test("every experiment a notebook runs is in the plan, and the plan names n
   for (const plan of labPlan(profile("full"))) {
     const notebook = await readNotebook(repoPath("notebooks", plan.notebook));
     const sources = notebook.cells.map(cellSource).join("\n");
-    const run = [...sources.matchAll(/runExperiment\(\{\s*name:\s*"([^"]+)"/g)].map((m) => m[1]);
+    const direct = /runExperiment\(\{\s*name:\s*"([^"]+)"/g;
+    const scenario = new RegExp(`\\bawait (${Object.keys(LAB02_EXPERIMENTS).join("|")})\\(`, "g");
+    const run = [...sources.matchAll(new RegExp(`${direct.source}|${scenario.source}`, "g"))]
+      .map((m) => m[1] ?? LAB02_EXPERIMENTS[m[2] as keyof typeof LAB02_EXPERIMENTS]);
     const planned = plan.steps.map((step) => step.name).filter((name) => /^\d\d-/.test(name));
     assertEquals(planned, run, plan.notebook);
   }

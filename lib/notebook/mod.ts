@@ -40,3 +40,7 @@ export * from "../results/seeds.ts";
 export * from "../results/seed_story.ts";
 export * from "../results/little.ts";
 export * from "../results/balancer_timeline.ts";
+export * from "./balancer_scenarios.ts";
+export * from "../experiment/page_visit.ts";
+export * from "../results/balancer_story.ts";
+export * from "../results/row_format.ts";

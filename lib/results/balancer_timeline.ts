@@ -132,16 +132,24 @@ export function recordBalancerStats(
 /**
  * Turns samples into one row per backend per interval: requests sent in the interval divided by
  * its length. The first sample only sets the baseline. Backends are matched by `label`.
+ *
+ * A sample that arrives less than half the usual interval after the one before (its poll was
+ * answered late, the next one on time: a busy machine) does not end an interval; it is merged
+ * into the next, so that a late answer does not show as a spike of requests per second. The last
+ * sample always ends an interval, so the rates add up to every request sent.
  */
 export function timelineRows(samples: readonly StatsSample[]): TimelineRow[] {
+  const gaps = samples.slice(1).map((sample, i) => sample.timeS - samples[i]!.timeS)
+    .filter((gap) => gap > 0).sort((a, b) => a - b);
+  const minGap = gaps.length > 0 ? gaps[Math.floor(gaps.length / 2)]! / 2 : 0;
   const rows: TimelineRow[] = [];
+  let before = samples[0];
   for (let i = 1; i < samples.length; i++) {
-    const before = samples[i - 1]!;
     const now = samples[i]!;
-    const seconds = now.timeS - before.timeS;
-    if (!(seconds > 0)) continue;
+    const seconds = now.timeS - before!.timeS;
+    if (!(seconds > 0) || (seconds < minGap && i < samples.length - 1)) continue;
     for (const backend of now.backends) {
-      const previous = before.backends.find((b) => b.label === backend.label);
+      const previous = before!.backends.find((b) => b.label === backend.label);
       const sent = backend.requests - (previous?.requests ?? 0);
       rows.push({
         timeS: now.timeS,
@@ -152,6 +160,7 @@ export function timelineRows(samples: readonly StatsSample[]): TimelineRow[] {
         healthy: backend.healthy,
       });
     }
+    before = now;
   }
   return rows;
 }

@@ -25,6 +25,16 @@ Deno.test("timelineRows: requests per second per backend per interval, first sam
   assert.deepEqual(timelineRows(samples.slice(0, 1)), []);
 });
 
+Deno.test("timelineRows: a poll answered late does not show as a spike, its interval merges into the next", () => {
+  // Polls every 0.1 s; the answer at 0.3 s came late (0.38 s) and the next on time (0.4 s).
+  const samples: StatsSample[] = [0, 0.1, 0.2, 0.38, 0.4, 0.5].map((timeS, i) => ({
+    timeS,
+    backends: [backend("a:1", [0, 50, 100, 190, 200, 250][i]!)],
+  }));
+  const rates = timelineRows(samples).map((r) => [r.timeS, Math.round(r.requestsPerSec)]);
+  assert.deepEqual(rates, [[0.1, 500], [0.2, 500], [0.38, 500], [0.5, 500]]);
+});
+
 Deno.test("recordBalancerStats polls a real balancer and sees each backend's requests", async () => {
   const backends = await Promise.all([1, 2].map(() => startAsync({ port: 0 })));
   const balancer = await startBalancer({
@@ -43,8 +53,10 @@ Deno.test("recordBalancerStats polls a real balancer and sees each backend's req
     assert.deepEqual(samples[0]!.backends.map((b) => b.requests), [0, 0]);
     assert.deepEqual(samples.at(-1)!.backends.map((b) => b.requests), [3, 3]);
     // the rates over the intervals add up to the six requests again
-    const seconds = new Map(samples.slice(1).map((s, i) => [s.timeS, s.timeS - samples[i]!.timeS]));
-    const sent = timelineRows(samples).reduce(
+    const rows = timelineRows(samples);
+    const ends = [samples[0]!.timeS, ...new Set(rows.map((row) => row.timeS))];
+    const seconds = new Map(ends.slice(1).map((end, i) => [end, end - ends[i]!]));
+    const sent = rows.reduce(
       (total, row) => total + row.requestsPerSec * seconds.get(row.timeS)!,
       0,
     );
