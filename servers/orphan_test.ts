@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { MODEL_NAMES, MODELS } from "./models.ts";
 import { TEST_SIZES } from "./testing/models.ts";
-import { eventually, isAlive, portFree } from "../tests/harness_procs.ts";
+import { eventually, isAlive, portFree } from "../tests/support/procs.ts";
 import { ORPHAN_PARENT } from "./testing/scripts.ts";
 
 for (const name of MODEL_NAMES) {

@@ -17,7 +17,7 @@ import {
   pick,
   type Random,
   randomInt,
-} from "../tests/robust_support.ts";
+} from "../tests/support/robust.ts";
 import { fetchAll } from "./testing/http.ts";
 import { testEachModel } from "./testing/models.ts";
 

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { MODEL_NAMES, MODELS } from "./models.ts";
 import { TEST_SIZES } from "./testing/models.ts";
-import { eventually, portFree } from "../tests/harness_procs.ts";
+import { eventually, portFree } from "../tests/support/procs.ts";
 import { runModelScript } from "./testing/scripts.ts";
 
 for (const name of MODEL_NAMES) {

@@ -3,7 +3,7 @@ import { MODEL_NAMES } from "./models.ts";
 import { fetchAll } from "./testing/http.ts";
 import { startTestModel, TEST_SIZES } from "./testing/models.ts";
 import { type HostStart, spawnModelHost } from "./testing/model_host.ts";
-import { eventually, portFree } from "../tests/harness_procs.ts";
+import { eventually, portFree } from "../tests/support/procs.ts";
 
 // The models run in a child process that counts its own worker threads: under
 // `deno test --parallel` this process also holds the workers of other test modules.

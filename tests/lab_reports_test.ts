@@ -14,7 +14,7 @@ import type { RunEvent } from "../lib/lab/lab_status.ts";
 import { repoPath } from "../lib/notebook/paths.ts";
 import { findJupyter, runCommand } from "../lib/lab/system_tools.ts";
 
-const FIXTURES = repoPath("tests", "fixtures", "notebooks");
+const FIXTURES = repoPath("tests", "support", "notebooks");
 
 Deno.test("a real run reports each cell and the progress its experiment draws", async () => {
   const dir = await Deno.makeTempDir({ prefix: "lab-reports-test-" });

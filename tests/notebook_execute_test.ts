@@ -9,7 +9,12 @@ import { join } from "node:path";
 import { countSvgCharts, findChromium, screenshotHtml } from "../lib/lab/html_check.ts";
 import { executeNotebook } from "../lib/lab/lab.ts";
 import { outputText, readNotebook } from "../lib/lab/notebook_check.ts";
-import { chartCells, manyCellNotebook, missingMarkers, writeNotebook } from "./notebook_fixture.ts";
+import {
+  chartCells,
+  manyCellNotebook,
+  missingMarkers,
+  writeNotebook,
+} from "./support/many_cell_notebook.ts";
 
 const CELLS = 25;
 const RUNS = 3;

@@ -11,7 +11,7 @@ import { outputText, readNotebook } from "../lib/lab/notebook_check.ts";
 import { repoPath } from "../lib/notebook/paths.ts";
 import { runCommand } from "../lib/lab/system_tools.ts";
 
-const FIXTURES = repoPath("tests", "fixtures", "notebooks");
+const FIXTURES = repoPath("tests", "support", "notebooks");
 
 Deno.test("a failing cell fails executeNotebook with the cell and its error", async () => {
   const dir = await Deno.makeTempDir({ prefix: "lab-notebook-test-" });

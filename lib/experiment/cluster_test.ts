@@ -1,5 +1,5 @@
 import { deepEqual as assertEquals, ok as assert } from "node:assert/strict";
-import { eventually, isAlive, isListening } from "../../tests/harness_procs.ts";
+import { eventually, isAlive, isListening } from "../../tests/support/procs.ts";
 import { startCluster } from "./cluster.ts";
 
 const CLUSTER = new URL("./cluster.ts", import.meta.url).pathname;

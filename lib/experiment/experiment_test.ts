@@ -7,7 +7,7 @@ import {
 import { join } from "node:path";
 import { startAsync } from "../../servers/async.ts";
 import { startBalancer } from "../../servers/balancer.ts";
-import { isAlive, isListening } from "../../tests/harness_procs.ts";
+import { isAlive, isListening } from "../../tests/support/procs.ts";
 import {
   DEFAULT_CONCURRENCY,
   defineExperiment,

@@ -1,11 +1,11 @@
 import { deepEqual as assertEquals, match as assertMatch, ok as assert } from "node:assert/strict";
-import { rejection } from "../../tests/harness_procs.ts";
-import { childPids, eventually, isAlive, isListening } from "../../tests/harness_procs.ts";
+import { rejection } from "../../tests/support/procs.ts";
+import { childPids, eventually, isAlive, isListening } from "../../tests/support/procs.ts";
 import { attachUrl, LaunchError, launchScript, liveTargets, stopAll } from "./launch.ts";
 
 const ASYNC = new URL("../../servers/async.ts", import.meta.url).href;
-const NEVER_READY = new URL("../../tests/harness_fixture_never_ready.ts", import.meta.url).href;
-const PARENT = new URL("../../tests/harness_fixture_parent.ts", import.meta.url).href;
+const NEVER_READY = new URL("../../tests/support/never_ready_server.ts", import.meta.url).href;
+const PARENT = new URL("../../tests/support/launching_parent.ts", import.meta.url).href;
 
 async function get(url: string): Promise<{ status: number; text: string }> {
   const response = await fetch(url);

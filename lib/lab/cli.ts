@@ -20,7 +20,15 @@ import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { MODEL_NAMES } from "../../servers/models.ts";
 import { describeEnvironment } from "../experiment/environment.ts";
-import { DEFAULT_CONCURRENCY, DEFAULT_REPEATS, DEFAULT_REQUESTS, defineExperiment, type ExperimentConfig, type ExperimentResult, type TargetSpec } from "../experiment/definition.ts";
+import {
+  DEFAULT_CONCURRENCY,
+  DEFAULT_REPEATS,
+  DEFAULT_REQUESTS,
+  defineExperiment,
+  type ExperimentConfig,
+  type ExperimentResult,
+  type TargetSpec,
+} from "../experiment/definition.ts";
 import { checkGenerator, loadExperiment, runExperiment } from "../experiment/experiment.ts";
 import { GENERATOR_NAMES, OPT_IN_GENERATOR_NAMES } from "../loadgen/detect.ts";
 import { isPrivateIPv4 } from "../loadgen/target_hosts.ts";

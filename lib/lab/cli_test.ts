@@ -6,7 +6,7 @@ import {
   isAlive,
   isListening,
   listeningPorts,
-} from "../../tests/harness_procs.ts";
+} from "../../tests/support/procs.ts";
 import { parseCli, USAGE } from "./cli.ts";
 import { type CommandOutput, runCommand } from "./system_tools.ts";
 

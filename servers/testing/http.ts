@@ -5,7 +5,7 @@
  * @module
  */
 
-import { concat } from "../../tests/robust_support.ts";
+import { concat } from "../../tests/support/robust.ts";
 import type { StatsReport } from "../app.ts";
 
 /** A response read to the end. */

@@ -6,7 +6,7 @@
  * display that updates one output in place. Built with the helpers of `lib/notebook/mod.ts`, or with
  * the kernel's bare calls (no wait after the output) to show what the helpers prevent.
  *
- * Script: `deno run -A tests/notebook_fixture.ts [runs]` executes both forms `runs` times
+ * Script: `deno run -A tests/support/many_cell_notebook.ts [runs]` executes both forms `runs` times
  * (default 5) and prints how many outputs each run lost.
  *
  * @module
@@ -14,8 +14,8 @@
 
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
-import { denoNotebook, type Notebook, outputText } from "../lib/lab/notebook_check.ts";
-import { repoPath } from "../lib/notebook/paths.ts";
+import { denoNotebook, type Notebook, outputText } from "../../lib/lab/notebook_check.ts";
+import { repoPath } from "../../lib/notebook/paths.ts";
 
 /** Options for {@link manyCellNotebook}. */
 export interface ManyCellOptions {
@@ -145,8 +145,8 @@ export async function writeNotebook(
 }
 
 if (import.meta.main) {
-  const { executeNotebook } = await import("../lib/lab/lab.ts");
-  const { readNotebook } = await import("../lib/lab/notebook_check.ts");
+  const { executeNotebook } = await import("../../lib/lab/lab.ts");
+  const { readNotebook } = await import("../../lib/lab/notebook_check.ts");
   const runs = Number(Deno.args[0] ?? 5);
   const cells = 25;
   const dir = await Deno.makeTempDir({ prefix: "lab-lost-outputs-" });
