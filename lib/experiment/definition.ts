@@ -178,6 +178,7 @@ export interface ExperimentResult {
 
 const NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 
+/** Throws an `Error` with `message`: the one-line refusal of a bad experiment definition. */
 export function fail(message: string): never {
   throw new Error(message);
 }

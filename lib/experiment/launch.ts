@@ -80,6 +80,7 @@ export interface LaunchOptions {
 
 /** A target could not be launched or reached; the message is one line naming cause and fix. */
 export class LaunchError extends Error {
+  /** Always `"LaunchError"`. */
   override name = "LaunchError";
   /**
    * Creates the error; `outputTail` is the end of the child's standard error and output, `pid`

@@ -31,7 +31,7 @@ export type { FlagOptions, ResolvedSpec } from "./validate.ts";
 export { GENERATOR_NAMES, INSTALL_HINTS } from "./detect.ts";
 export type { GeneratorInfo, GeneratorSet } from "./detect.ts";
 export { planGenerators } from "./plan.ts";
-export type { GeneratorPlan, SectionNeeds, SkippedSection } from "./plan.ts";
+export type { GeneratorPlan, PlanOptions, SectionNeeds, SkippedSection } from "./plan.ts";
 
 /** Options for {@link runLoad}. */
 export interface RunLoadOptions {

@@ -212,6 +212,22 @@ interface FacetedLogLogLayout {
   title: string;
 }
 
+/** A log scale for Plot's `x` or `y` option, as {@link readableLogScale} makes it. */
+export interface ReadableLogScale {
+  /** Always `"log"`. */
+  type: "log";
+  /** The axis label. */
+  label: string;
+  /** Grid lines at the ticks. */
+  grid: boolean;
+  /** From a power of ten to a power of ten. */
+  domain: [number, number];
+  /** The labelled ticks. */
+  ticks: number[];
+  /** Writes a tick in plain numbers (`0.1`, `1k`). */
+  tickFormat: (value: number) => string;
+}
+
 /**
  * A log scale over `values` that a student can read: its domain runs from the power of ten at or
  * below the smallest value to the one at or above the largest (so every point is inside the
@@ -221,7 +237,7 @@ interface FacetedLogLogLayout {
 export function readableLogScale(
   values: readonly number[],
   label: string,
-): Plot.ScaleOptions & { domain: [number, number]; ticks: number[] } {
+): ReadableLogScale {
   const positive = values.filter((value) => numeric(value) && value > 0);
   const low = positive.length === 0 ? 1 : Math.min(...positive);
   const high = positive.length === 0 ? 10 : Math.max(...positive);
