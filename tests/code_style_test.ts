@@ -1,9 +1,11 @@
 /**
- * `deno task check`'s format and lint steps as tests, so the test command catches an unformatted
- * file or a lint error the way it catches a failing test.
+ * `deno task check`'s format, lint and documentation steps as tests, so the test command catches
+ * an unformatted file, a lint error or an undocumented notebook function the way it catches a
+ * failing test.
  */
 
 import assert from "node:assert/strict";
+import { docLint } from "../lib/lab/doc_lint.ts";
 import { repoPath } from "../lib/notebook/paths.ts";
 
 async function denoTool(args: string[]): Promise<{ code: number; output: string }> {
@@ -26,4 +28,9 @@ Deno.test("the code is formatted as deno fmt formats it", async () => {
 Deno.test("deno lint finds nothing", async () => {
   const { code, output } = await denoTool(["lint"]);
   assert.equal(code, 0, `fix what deno lint says:\n${output.slice(0, 4000)}`);
+});
+
+Deno.test("deno doc --lint finds nothing in what notebooks import", async () => {
+  const { problems } = await docLint();
+  assert.deepEqual(problems, [], "document what lib/notebook/mod.ts exports (deno task check)");
 });
