@@ -77,7 +77,19 @@ export interface Cluster extends ServerHandle {
 
 let clusters = 0;
 
-/** Starts the backends, then the balancer in this process; stops what started if a step fails. */
+/**
+ * Starts the backends, then the balancer in this process; stops what started if a step fails.
+ *
+ * @example
+ * ```ts
+ * import { startCluster } from "../lib/notebook/mod.ts";
+ * const cluster = await startCluster({ port: 0, backendPort: 0 });
+ * const response = await fetch(`${cluster.url}/`);
+ * console.log(response.headers.get("x-backend")); // which backend answered
+ * await response.body?.cancel();
+ * await cluster.shutdown();
+ * ```
+ */
 export async function startCluster(options: ClusterOptions = {}): Promise<Cluster> {
   const count = options.backendCount ?? DEFAULT_BACKEND_COUNT;
   if (!Number.isInteger(count) || count < 1 || count > 64) {

@@ -145,6 +145,13 @@ function targetsOf(rows: Rows, field = "target"): string[] {
  * Throughput against concurrency: median req/s per target (lines and dots, one colour per
  * target), the 95% interval of each cell as a vertical bar, log x with the measured levels as
  * ticks. Takes the {@link summarize} DataFrame or its rows.
+ *
+ * @example
+ * ```ts
+ * import { runExperiment, show, summarize, throughputChart } from "../lib/notebook/mod.ts";
+ * const { frame } = await runExperiment({ name: "root", targets: ["async", "threads"] });
+ * await show(throughputChart(summarize(frame), { title: "GET /: throughput vs concurrency" }));
+ * ```
  */
 export function throughputChart(
   summary: pl.DataFrame | readonly SummaryRow[],
@@ -300,6 +307,13 @@ const PERCENTILES = [["p50", "p50Ms"], ["p90", "p90Ms"], ["p99", "p99Ms"]] as co
 /**
  * Latency percentiles against concurrency: one panel each for p50, p90 and p99 (medians over
  * repeats), one colour per target, log x and log y. Takes the {@link summarize} DataFrame.
+ *
+ * @example
+ * ```ts
+ * import { latencyChart, runExperiment, show, summarize } from "../lib/notebook/mod.ts";
+ * const { frame } = await runExperiment({ name: "root", targets: ["async", "threads"] });
+ * await show(latencyChart(summarize(frame), { title: "GET /: latency vs concurrency" }));
+ * ```
  */
 export function latencyChart(
   summary: pl.DataFrame | readonly SummaryRow[],
@@ -335,6 +349,14 @@ function parseHistogram(record: RunRecord): HistogramBucket[] {
  * The latency distribution of one run: from a histogram's buckets, from per-request latencies
  * in ms (binned here), or from a {@link RunRecord} (its stored histogram, with its p50 and p99
  * marked). Throws when there is nothing to draw.
+ *
+ * @example
+ * ```ts
+ * import { latencyDistributionChart, runExperiment, show } from "../lib/notebook/mod.ts";
+ * const io = await runExperiment({ name: "io", targets: ["async"], path: "/io?ms=20" });
+ * await show(latencyDistributionChart(io.records[0]!));
+ * await show(latencyDistributionChart([1.2, 1.4, 2.0, 2.1, 3.5, 9.8])); // latencies in ms
+ * ```
  */
 export function latencyDistributionChart(
   input: readonly HistogramBucket[] | readonly number[] | RunRecord,
@@ -401,6 +423,13 @@ export const OURS_LABEL = "this lab";
  * concurrency on log scales, one colour per server (`async`, `threads`, ... shared with our
  * target names). Runs that never finished have no figure and are counted in the title.
  * `seeds` is {@link loadSeeds}'s DataFrame, `ours` the {@link summarize} DataFrame.
+ *
+ * @example
+ * ```ts
+ * import { loadSeeds, runExperiment, seedsChart, show, summarize } from "../lib/notebook/mod.ts";
+ * const { frame } = await runExperiment({ name: "root", targets: ["async", "threads"] });
+ * await show(seedsChart(loadSeeds(), summarize(frame)));
+ * ```
  */
 export function seedsChart(
   seeds: pl.DataFrame,
@@ -499,6 +528,23 @@ export interface TimelineChartOptions extends ChartOptions {
  * Requests per second each backend of a balancer received over time: one line per backend,
  * events (a backend stopped, restarted) as labelled dashed lines. Takes rows with `timeS`,
  * `backend` and `requestsPerSec`, as `timelineRows` in `lib/results/balancer_timeline.ts` makes them.
+ *
+ * @example
+ * ```ts
+ * import {
+ *   backendTimelineChart,
+ *   recordBalancerStats,
+ *   show,
+ *   startCluster,
+ *   timelineRows,
+ * } from "../lib/notebook/mod.ts";
+ * const cluster = await startCluster({ port: 0, backendPort: 0 });
+ * const recorder = recordBalancerStats(cluster.url, { intervalMs: 100 });
+ * // ... run a load, stop a backend and note when ...
+ * const samples = await recorder.stop();
+ * const events = [{ timeS: 2, label: "backend 2 stopped" }];
+ * await show(backendTimelineChart(timelineRows(samples), { events }));
+ * ```
  */
 export function backendTimelineChart(
   rows: pl.DataFrame | readonly object[],
