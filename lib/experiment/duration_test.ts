@@ -55,7 +55,7 @@ Deno.test("the bench scripts take durations too, and refuse half seconds before 
       args: [
         "run",
         "-A",
-        new URL(`../bench/${script}.ts`, import.meta.url).pathname,
+        new URL(`../../bench/${script}.ts`, import.meta.url).pathname,
         "--duration",
         "500ms",
       ],
