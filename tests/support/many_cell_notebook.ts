@@ -47,7 +47,8 @@ export function chartCells(cells: number): number {
 
 /**
  * Builds the notebook: a setup cell, then `cells` output cells showing `cell-1`... in turn, then
- * a progress cell. Imports use absolute URLs, so the notebook runs from any folder.
+ * a progress cell. Imports use absolute URLs, so the notebook runs from any folder that
+ * {@link writeNotebook} wrote it to.
  */
 export function manyCellNotebook(options: ManyCellOptions = {}): Notebook {
   const cells = options.cells ?? 25;
@@ -133,7 +134,10 @@ export function missingMarkers(notebook: Notebook, cells: number): string[] {
   return missing;
 }
 
-/** Writes `notebook` as `<dir>/<name>.ipynb` and returns its path. */
+/**
+ * Writes `notebook` as `<dir>/<name>.ipynb`, with a `deno.json` holding the repository's import
+ * map beside it, and returns its path.
+ */
 export async function writeNotebook(
   dir: string,
   name: string,
@@ -141,6 +145,11 @@ export async function writeNotebook(
 ): Promise<string> {
   const path = join(dir, `${name}.ipynb`);
   await Deno.writeTextFile(path, JSON.stringify(notebook, null, 1) + "\n");
+  // The kernel starts in `dir`: the repository's import map lets lib/ resolve its bare imports
+  // ("nodejs-polars") there too.
+  const config = JSON.parse(await Deno.readTextFile(repoPath("deno.json")));
+  const local = { imports: config.imports, unstable: config.unstable };
+  await Deno.writeTextFile(join(dir, "deno.json"), JSON.stringify(local, null, 2) + "\n");
   return path;
 }
 
