@@ -6,7 +6,7 @@ import { loadClass } from "../lib/class/load.ts";
 import { HANDIN_FORMAT } from "../lib/class/manifest.ts";
 import { packHandIn } from "../lib/class/pack.ts";
 import { machineRows, spreadRows, verdictRows } from "../lib/class/analysis.ts";
-import { makeSampleClass, SAMPLE_EXPERIMENT } from "./class_support.ts";
+import { makeSampleClass, SAMPLE_EXPERIMENT } from "./support/class.ts";
 
 /** Every file under `dir` with its size and a hash of its bytes: to see that nothing changed. */
 async function snapshot(dir: string): Promise<string[]> {

@@ -1,10 +1,12 @@
 /**
- * `deno task check`'s format and lint steps as tests, so the test command catches an unformatted
- * file or a lint error the way it catches a failing test.
+ * `deno task check`'s format, lint and documentation steps as tests, so the test command catches
+ * an unformatted file, a lint error or an undocumented notebook function the way it catches a
+ * failing test.
  */
 
 import assert from "node:assert/strict";
 import { DEFAULT_NOTEBOOK_DIRS, formatNotebooks } from "../lib/lab/format_notebooks.ts";
+import { docLint } from "../lib/lab/doc_lint.ts";
 import { repoPath } from "../lib/notebook/paths.ts";
 
 async function denoTool(args: string[]): Promise<{ code: number; output: string }> {
@@ -36,4 +38,9 @@ Deno.test("the notebooks' code cells are formatted as deno fmt formats code", as
     [],
     "run 'deno task fmt:notebooks'",
   );
+});
+
+Deno.test("deno doc --lint finds nothing in what notebooks import", async () => {
+  const { problems } = await docLint();
+  assert.deepEqual(problems, [], "document what lib/notebook/mod.ts exports (deno task check)");
 });

@@ -20,7 +20,7 @@ import {
   readNotebook,
 } from "../lib/lab/notebook_check.ts";
 import { repoPath } from "../lib/notebook/paths.ts";
-import { makeSampleClass } from "./class_support.ts";
+import { makeSampleClass } from "./support/class.ts";
 
 /** What an executed notebook must show. */
 interface Expectation {

@@ -6,7 +6,7 @@
  * (`deno task setup --for-tests` installs them).
  */
 
-import { deepStrictEqual as assertEquals, ok as assert } from "node:assert/strict";
+import assert from "node:assert/strict";
 import { join } from "node:path";
 import { checkOffline, externalReferences } from "../lib/lab/html_check.ts";
 import { findChromium } from "../lib/process/chromium.ts";
@@ -15,7 +15,7 @@ import type { RunEvent } from "../lib/lab/lab_status.ts";
 import { repoPath } from "../lib/notebook/paths.ts";
 import { findJupyter, runCommand } from "../lib/lab/system_tools.ts";
 
-const FIXTURES = repoPath("tests", "fixtures", "notebooks");
+const FIXTURES = repoPath("tests", "support", "notebooks");
 
 Deno.test("a real run reports each cell and the progress its experiment draws", async () => {
   const dir = await Deno.makeTempDir({ prefix: "lab-reports-test-" });
@@ -27,26 +27,26 @@ Deno.test("a real run reports each cell and the progress its experiment draws", 
       html: false,
       onEvent: (event) => events.push(event),
     });
-    assertEquals(done.codeCells, 2);
-    assertEquals(events[0], { event: "start", cells: 3, codeCells: 2 });
+    assert.deepEqual(done.codeCells, 2);
+    assert.deepEqual(events[0], { event: "start", cells: 3, codeCells: 2 });
     const cells = events.filter((e) => e.event === "cell");
-    assertEquals(cells.map((e) => [e.cell, e.code, e.heading]), [[2, 1, "Progress"], [
+    assert.deepEqual(cells.map((e) => [e.cell, e.code, e.heading]), [[2, 1, "Progress"], [
       3,
       2,
       "Progress",
     ]]);
     const progress = events.filter((e) => e.event === "progress");
-    assert(progress.every((e) => e.cell === 2), "progress comes from the cell that draws it");
-    assert(
+    assert.ok(progress.every((e) => e.cell === 2), "progress comes from the cell that draws it");
+    assert.ok(
       progress.some((e) => /^░+ 0\/3 \(0%\) · step 1 of the fixture/.test(e.text)),
       JSON.stringify(progress),
     );
-    assert(/3\/3 \(100%\) · step 3 of the fixture · done in \d+ s$/.test(progress.at(-1)!.text));
+    assert.ok(/3\/3 \(100%\) · step 3 of the fixture · done in \d+ s$/.test(progress.at(-1)!.text));
     // The order: a cell starts, draws its progress, ends; then the next cell; then the end.
     const order = events.map((e) =>
       e.event === "cell" || e.event === "cellDone" ? `${e.event}${e.cell}` : e.event
     );
-    assertEquals(order.filter((e, i) => e !== order[i - 1]), [
+    assert.deepEqual(order.filter((e, i) => e !== order[i - 1]), [
       "start",
       "cell2",
       "progress",
@@ -62,7 +62,7 @@ Deno.test("a real run reports each cell and the progress its experiment draws", 
 
 Deno.test("deno task lab --pdf --no-code: progress in the terminal, and reports that open offline", async () => {
   const chromium = await findChromium();
-  assert(chromium !== null, "chromium is missing: run `deno task setup --for-tests`");
+  assert.ok(chromium !== null, "chromium is missing: run `deno task setup --for-tests`");
   const dir = await Deno.makeTempDir({ prefix: "lab-reports-test-" });
   try {
     const { code, stdout, stderr } = await runCommand(
@@ -81,22 +81,22 @@ Deno.test("deno task lab --pdf --no-code: progress in the terminal, and reports 
       ],
       { env: { LAB_PROFILE: "quick" } },
     );
-    assertEquals(code, 0, stdout + stderr);
+    assert.deepEqual(code, 0, stdout + stderr);
     // What the terminal showed (not a terminal here: one line per cell, progress lines).
     const lines = stdout.split("\n");
-    assert(
+    assert.ok(
       lines.includes(
         '  cell 2/3 (code 1/2) · Progress · import { md, progressDisplay } from "../../../lib/notebook/mod.ts";',
       ),
       stdout,
     );
-    assert(
+    assert.ok(
       lines.includes(
         "  cell 3/3 (code 2/2) · Progress · await md`All ${progress.total} steps done.`;",
       ),
       stdout,
     );
-    assert(
+    assert.ok(
       lines.some((line) =>
         /^ {6}█+ 3\/3 \(100%\) · step 3 of the fixture · done in \d+ s$/.test(line)
       ),
@@ -110,30 +110,33 @@ Deno.test("deno task lab --pdf --no-code: progress in the terminal, and reports 
         "progress.no-code.pdf",
       ]
     ) {
-      assert(stdout.includes(join(dir, file)), `${file} is named: ${stdout}`);
+      assert.ok(stdout.includes(join(dir, file)), `${file} is named: ${stdout}`);
     }
     for (const pdf of ["progress.pdf", "progress.no-code.pdf"]) {
       const bytes = await Deno.readFile(join(dir, pdf));
-      assertEquals(new TextDecoder().decode(bytes.subarray(0, 5)), "%PDF-", pdf);
+      assert.deepEqual(new TextDecoder().decode(bytes.subarray(0, 5)), "%PDF-", pdf);
     }
     const full = await Deno.readTextFile(join(dir, "progress.html"));
     const noCode = await Deno.readTextFile(join(dir, "progress.no-code.html"));
     // `progressDisplay` is in the fixture's code, not in its outputs.
-    assert(full.includes("progressDisplay"), "the full report shows the code");
-    assert(!noCode.includes("progressDisplay"), "the report without code has no code cell");
-    assert(noCode.includes("All 3 steps done."), "but it keeps the outputs");
-    assert(/\.jp-Cell pre[^{]*\{[^}]*white-space: pre-wrap/.test(full), "code wraps when printed");
+    assert.ok(full.includes("progressDisplay"), "the full report shows the code");
+    assert.ok(!noCode.includes("progressDisplay"), "the report without code has no code cell");
+    assert.ok(noCode.includes("All 3 steps done."), "but it keeps the outputs");
+    assert.ok(
+      /\.jp-Cell pre[^{]*\{[^}]*white-space: pre-wrap/.test(full),
+      "code wraps when printed",
+    );
 
     for (const report of [join(dir, "progress.html"), join(dir, "progress.no-code.html")]) {
-      assertEquals(externalReferences(await Deno.readTextFile(report)), [], report);
+      assert.deepEqual(externalReferences(await Deno.readTextFile(report)), [], report);
       const opened = await checkOffline(report, { chromium });
-      assertEquals(opened, { problems: [], loadingBox: false }, report);
+      assert.deepEqual(opened, { problems: [], loadingBox: false }, report);
     }
 
     // The same notebook exported with nbconvert's defaults loads MathJax and RequireJS from the
     // exporting machine: the checks above must see that.
     const jupyter = await findJupyter();
-    assert(jupyter !== null);
+    assert.ok(jupyter !== null);
     const exported = await runCommand(jupyter, [
       "nbconvert",
       "--to",
@@ -144,13 +147,13 @@ Deno.test("deno task lab --pdf --no-code: progress in the terminal, and reports 
       "default.html",
       join(dir, "progress.ipynb"),
     ]);
-    assertEquals(exported.code, 0, exported.stderr);
+    assert.deepEqual(exported.code, 0, exported.stderr);
     const plain = join(dir, "default.html");
     const outside = externalReferences(await Deno.readTextFile(plain));
-    assert(outside.some((ref) => ref.includes("require")), outside.join(", "));
-    assert(outside.some((ref) => ref.includes("MathJax")), outside.join(", "));
+    assert.ok(outside.some((ref) => ref.includes("require")), outside.join(", "));
+    assert.ok(outside.some((ref) => ref.includes("MathJax")), outside.join(", "));
     const elsewhere = await checkOffline(plain, { chromium });
-    assert(elsewhere.problems.some((p) => p.includes("require")), elsewhere.problems.join("\n"));
+    assert.ok(elsewhere.problems.some((p) => p.includes("require")), elsewhere.problems.join("\n"));
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

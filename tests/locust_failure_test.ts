@@ -3,7 +3,7 @@ import { startAsync } from "../servers/async.ts";
 import { runLocust } from "../lib/loadgen/locust/locust.ts";
 import { LoadGenError } from "../lib/loadgen/types.ts";
 import { RunSpecError } from "../lib/loadgen/validate.ts";
-import { assertNoneLeft, pidsMatching, recorder } from "./locust_support.ts";
+import { assertNoneLeft, pidsMatching, recorder } from "./support/locust.ts";
 
 const installed = (await new Deno.Command("sh", { args: ["-c", "command -v locust"] }).output())
   .success;

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { runLocust } from "../lib/loadgen/locust/locust.ts";
 import { createTopology, netnsUnavailableReason } from "../lib/experiment/netns.ts";
-import { assertNoneLeft, recorder } from "./locust_support.ts";
+import { assertNoneLeft, recorder } from "./support/locust.ts";
 
 const installed = (await new Deno.Command("sh", { args: ["-c", "command -v locust"] }).output())
   .success;
@@ -10,7 +10,7 @@ if (reason) console.warn(`skipping the Locust network-namespace test: ${reason}`
 
 /** Starts the counting server inside a namespace; resolves with its port and a stop function. */
 async function startCountingServer(wrap: (argv: string[]) => string[], hostname: string) {
-  const script = new URL("./locust_fixture_counting_server.ts", import.meta.url).pathname;
+  const script = new URL("./support/counting_server.ts", import.meta.url).pathname;
   const [program, ...args] = wrap([Deno.execPath(), "run", "-A", script, hostname]);
   const child = new Deno.Command(program!, { args, stdin: "piped", stdout: "piped" }).spawn();
   const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();

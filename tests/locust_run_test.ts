@@ -2,8 +2,8 @@ import assert from "node:assert/strict";
 import { startAsync } from "../servers/async.ts";
 import { runLocust } from "../lib/loadgen/locust/locust.ts";
 import { getGenerator, runLoad } from "../lib/loadgen/mod.ts";
-import { served } from "../lib/loadgen/test_support.ts";
-import { assertNoneLeft, recorder } from "./locust_support.ts";
+import { served } from "./support/loadgen.ts";
+import { assertNoneLeft, recorder } from "./support/locust.ts";
 
 const installed = (await new Deno.Command("sh", { args: ["-c", "command -v locust"] }).output())
   .success;

@@ -4,7 +4,7 @@
  * lib/notebook/mod.ts imported where cells show things.
  */
 
-import { deepStrictEqual as assertEquals, ok as assert } from "node:assert/strict";
+import assert from "node:assert/strict";
 import { basename } from "node:path";
 import { listNotebooks } from "../lib/lab/lab.ts";
 import { cellSource, expectsOutput, readNotebook } from "../lib/lab/notebook_check.ts";
@@ -16,10 +16,10 @@ for (const path of notebooks) {
   Deno.test(`${basename(path)} is committed clean, on the Deno kernel`, async () => {
     const notebook = await readNotebook(path);
     const kernel = (notebook.metadata.kernelspec as { name?: string } | undefined)?.name;
-    assertEquals(kernel, "deno", `${path}: set the notebook's kernel to Deno`);
+    assert.deepEqual(kernel, "deno", `${path}: set the notebook's kernel to Deno`);
     const code = notebook.cells.filter((cell) => cell.cell_type === "code");
     const withOutputs = code.flatMap((cell, i) => (cell.outputs ?? []).length > 0 ? [i + 1] : []);
-    assertEquals(
+    assert.deepEqual(
       withOutputs,
       [],
       `${path}: code cells ${withOutputs.join(", ")} keep outputs: clear them ` +
@@ -27,7 +27,7 @@ for (const path of notebooks) {
     );
     const sources = code.map(cellSource);
     if (sources.some(expectsOutput)) {
-      assert(
+      assert.ok(
         sources.some((source) => /lib\/notebook\/(mod|notebook)\.ts/.test(source)),
         `${path}: import the output helpers from ../lib/notebook/mod.ts so no output is lost`,
       );

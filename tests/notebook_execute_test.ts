@@ -4,13 +4,18 @@
  * provides both); without them these tests fail and say so.
  */
 
-import { deepStrictEqual as assertEquals, ok as assert } from "node:assert/strict";
+import assert from "node:assert/strict";
 import { join } from "node:path";
 import { countSvgCharts, screenshotHtml } from "../lib/lab/html_check.ts";
 import { findChromium } from "../lib/process/chromium.ts";
 import { executeNotebook } from "../lib/lab/lab.ts";
 import { outputText, readNotebook } from "../lib/lab/notebook_check.ts";
-import { chartCells, manyCellNotebook, missingMarkers, writeNotebook } from "./notebook_fixture.ts";
+import {
+  chartCells,
+  manyCellNotebook,
+  missingMarkers,
+  writeNotebook,
+} from "./support/many_cell_notebook.ts";
 
 const CELLS = 25;
 const RUNS = 3;
@@ -35,27 +40,29 @@ Deno.test("a 25-cell notebook keeps every output in every run, and its HTML show
       executedPath = done.notebook;
       if (run === 1) html = done.html;
       const executed = await readNotebook(done.notebook);
-      assertEquals(missingMarkers(executed, CELLS), [], `run ${run} lost outputs`);
+      assert.deepEqual(missingMarkers(executed, CELLS), [], `run ${run} lost outputs`);
       // One output per cell: nothing duplicated, nothing lost (setup + cells + progress).
-      assertEquals(done.codeCells, CELLS + 2);
-      assertEquals(done.outputs, CELLS + 2, `run ${run}: outputs per cell`);
+      assert.deepEqual(done.codeCells, CELLS + 2);
+      assert.deepEqual(done.outputs, CELLS + 2, `run ${run}: outputs per cell`);
     }
 
     await t.step("the progress display leaves one output with the final state", async () => {
       const executed = await readNotebook(executedPath);
       const outputs = executed.cells[CELLS + 1]?.outputs ?? [];
-      assertEquals(outputs.length, 1);
+      assert.deepEqual(outputs.length, 1);
       const text = outputText(outputs[0]!);
-      assert(text.includes(`${PROGRESS_STEPS}/${PROGRESS_STEPS} (100%)`), text);
-      assert(text.includes("done in"), text);
-      assert(text.includes("<progress"), "the HTML form is a progress bar");
+      assert.ok(text.includes(`${PROGRESS_STEPS}/${PROGRESS_STEPS} (100%)`), text);
+      assert.ok(text.includes("done in"), text);
+      assert.ok(text.includes("<progress"), "the HTML form is a progress bar");
     });
 
     await t.step("the HTML export holds every chart", async () => {
-      assert(html !== null);
+      assert.ok(html !== null);
       const page = await Deno.readTextFile(html);
-      assertEquals(countSvgCharts(page), chartCells(CELLS));
-      for (let n = 1; n <= CELLS; n++) assert(page.includes(`cell-${n}`), `cell-${n} in the HTML`);
+      assert.deepEqual(countSvgCharts(page), chartCells(CELLS));
+      for (let n = 1; n <= CELLS; n++) {
+        assert.ok(page.includes(`cell-${n}`), `cell-${n} in the HTML`);
+      }
     });
 
     const chromium = await findChromium();
@@ -63,10 +70,13 @@ Deno.test("a 25-cell notebook keeps every output in every run, and its HTML show
       name: "chromium renders the HTML, not a blank page",
       ignore: chromium === null && Deno.env.get("CI") === undefined,
       fn: async () => {
-        assert(chromium !== null, "chromium is missing: run `deno task setup`");
+        assert.ok(chromium !== null, "chromium is missing: run `deno task setup`");
         const shot = await screenshotHtml(html!, { chromium });
-        assertEquals([shot.width, shot.height], [1280, 2000]);
-        assert(shot.nonWhiteFraction > 0.01, `only ${shot.nonWhiteFraction} of the page is drawn`);
+        assert.deepEqual([shot.width, shot.height], [1280, 2000]);
+        assert.ok(
+          shot.nonWhiteFraction > 0.01,
+          `only ${shot.nonWhiteFraction} of the page is drawn`,
+        );
       },
     });
   } finally {

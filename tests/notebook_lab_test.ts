@@ -4,14 +4,14 @@
  * setup`); without them these tests fail and say so.
  */
 
-import { deepStrictEqual as assertEquals, ok as assert } from "node:assert/strict";
+import assert from "node:assert/strict";
 import { join } from "node:path";
 import { executeNotebook, NotebookError } from "../lib/lab/lab.ts";
 import { outputText, readNotebook } from "../lib/lab/notebook_check.ts";
 import { repoPath } from "../lib/notebook/paths.ts";
 import { runCommand } from "../lib/lab/system_tools.ts";
 
-const FIXTURES = repoPath("tests", "fixtures", "notebooks");
+const FIXTURES = repoPath("tests", "support", "notebooks");
 
 Deno.test("a failing cell fails executeNotebook with the cell and its error", async () => {
   const dir = await Deno.makeTempDir({ prefix: "lab-notebook-test-" });
@@ -20,18 +20,20 @@ Deno.test("a failing cell fails executeNotebook with the cell and its error", as
       outDir: dir,
       profile: "quick",
     }).then(() => null, (e) => e);
-    assert(error instanceof NotebookError, `expected a NotebookError, got ${error}`);
-    assertEquals(error.cell, 2);
+    assert.ok(error instanceof NotebookError, `expected a NotebookError, got ${error}`);
+    assert.deepEqual(error.cell, 2);
     const message: string = error.message;
-    assert(message.includes("failing.ipynb failed in cell 2"), message);
-    assert(message.includes("deliberate failure: need 2 servers, got 1"), message);
-    assert(message.includes("checkServers(1);"), "the failing cell's source is shown");
-    assert(!message.includes("Traceback"), "no Python traceback");
-    assert(!message.includes("\x1b["), "no terminal colours");
+    assert.ok(message.includes("failing.ipynb failed in cell 2"), message);
+    assert.ok(message.includes("deliberate failure: need 2 servers, got 1"), message);
+    assert.ok(message.includes("checkServers(1);"), "the failing cell's source is shown");
+    assert.ok(!message.includes("Traceback"), "no Python traceback");
+    assert.ok(!message.includes("\x1b["), "no terminal colours");
     // The cells run before the failure are kept, outputs included.
-    assert(message.includes(`the cells run until then, with their outputs: ${dir}/failing.ipynb`));
+    assert.ok(
+      message.includes(`the cells run until then, with their outputs: ${dir}/failing.ipynb`),
+    );
     const kept = await readNotebook(join(dir, "failing.ipynb"));
-    assertEquals(kept.cells[0]?.execution_count, 1);
+    assert.deepEqual(kept.cells[0]?.execution_count, 1);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
@@ -45,16 +47,16 @@ Deno.test("deno task lab: reports for a good notebook, exit 1 and the error for 
       ["run", "-A", repoPath("lib", "lab", "lab.ts"), "--notebooks", FIXTURES, "--out-dir", dir],
       { env: { LAB_PROFILE: "quick" } },
     );
-    assertEquals(code, 1, stdout + stderr);
-    assert(stdout.includes("profile quick"), stdout);
-    assert(stdout.includes(`${dir}/hello.html`), stdout);
-    assert(stderr.includes("deliberate failure: need 2 servers, got 1"), stderr);
-    assert(stderr.includes("1 notebook(s) failed"), stderr);
+    assert.deepEqual(code, 1, stdout + stderr);
+    assert.ok(stdout.includes("profile quick"), stdout);
+    assert.ok(stdout.includes(`${dir}/hello.html`), stdout);
+    assert.ok(stderr.includes("deliberate failure: need 2 servers, got 1"), stderr);
+    assert.ok(stderr.includes("1 notebook(s) failed"), stderr);
     const hello = await readNotebook(join(dir, "hello.ipynb"));
     const text = hello.cells.flatMap((cell) => cell.outputs ?? []).map(outputText).join("\n");
-    assert(text.includes("Profile **quick**: 200 requests"), "LAB_PROFILE reached the kernel");
-    assert(text.includes("Repository root found: true"), text);
-    assert((await Deno.stat(join(dir, "hello.html"))).isFile);
+    assert.ok(text.includes("Profile **quick**: 200 requests"), "LAB_PROFILE reached the kernel");
+    assert.ok(text.includes("Repository root found: true"), text);
+    assert.ok((await Deno.stat(join(dir, "hello.html"))).isFile);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
@@ -75,16 +77,16 @@ Deno.test("deno task lab: clear one-line answers for no notebooks, a bad profile
   };
   try {
     const empty = await lab(["--notebooks", dir, "--out-dir", join(dir, "out")], "quick");
-    assertEquals(empty.code, 0);
-    assert(empty.text.startsWith(`No notebooks under ${dir}/ yet`), empty.text);
+    assert.deepEqual(empty.code, 0);
+    assert.ok(empty.text.startsWith(`No notebooks under ${dir}/ yet`), empty.text);
     const badProfile = await lab(["--notebooks", dir], "fast");
-    assertEquals(badProfile.code, 1);
-    assertEquals(badProfile.text.split("\n").length, 1, badProfile.text);
-    assert(badProfile.text.includes(`LAB_PROFILE must be "quick" or "full", got "fast"`));
+    assert.deepEqual(badProfile.code, 1);
+    assert.deepEqual(badProfile.text.split("\n").length, 1, badProfile.text);
+    assert.ok(badProfile.text.includes(`LAB_PROFILE must be "quick" or "full", got "fast"`));
     const badName = await lab(["--notebooks", FIXTURES, "nope"], "quick");
-    assertEquals(badName.code, 1);
-    assert(badName.text.includes("no notebook matches 'nope'"), badName.text);
-    assert(badName.text.includes("failing.ipynb, hello.ipynb"), badName.text);
+    assert.deepEqual(badName.code, 1);
+    assert.ok(badName.text.includes("no notebook matches 'nope'"), badName.text);
+    assert.ok(badName.text.includes("failing.ipynb, hello.ipynb"), badName.text);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

@@ -12,8 +12,8 @@ import { loadExperiment, runExperiment } from "../lib/experiment/experiment.ts";
 import { liveTargets } from "../lib/experiment/launch.ts";
 import type { GeneratorName } from "../lib/loadgen/types.ts";
 import { createTopology, type NetnsHost, netnsUnavailableReason } from "../lib/experiment/netns.ts";
-import { served } from "../lib/loadgen/test_support.ts";
-import { pidsMatching } from "./locust_support.ts";
+import { served } from "./support/loadgen.ts";
+import { pidsMatching } from "./support/locust.ts";
 
 const ASYNC_SCRIPT = new URL("../servers/async.ts", import.meta.url).pathname;
 

@@ -13,11 +13,11 @@ import { join } from "node:path";
 import { ERRORS_FILE } from "../lib/experiment/definition.ts";
 import { loadExperiment, runExperiment } from "../lib/experiment/experiment.ts";
 import { appendRun, readRuns, RUNS_FILE } from "../lib/results/results_store.ts";
-import { sampleRecord } from "../lib/results/testdata/run_results.ts";
-import { childPids, eventually } from "./harness_procs.ts";
+import { sampleRecord } from "./support/run_results.ts";
+import { childPids, eventually } from "./support/procs.ts";
 
 const STORE = new URL("../lib/results/results_store.ts", import.meta.url).href;
-const SAMPLES = new URL("../lib/results/testdata/run_results.ts", import.meta.url).href;
+const SAMPLES = new URL("./support/run_results.ts", import.meta.url).href;
 
 /** Every process below `pid`, children first. */
 function descendants(pid: number = Deno.pid): number[] {

@@ -14,8 +14,8 @@ import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { QUEUE_GAP_MS } from "../lib/process/interrupt.ts";
 import { cellSource, readNotebook } from "../lib/lab/notebook_check.ts";
-import { childPids, eventually, isListening, listeningPorts } from "./harness_procs.ts";
-import { KernelDriver } from "./robust_kernel.ts";
+import { childPids, eventually, isListening, listeningPorts } from "./support/procs.ts";
+import { KernelDriver } from "./support/kernel_driver.ts";
 
 const NOTEBOOKS = fileURLToPath(new URL("../notebooks/", import.meta.url));
 const FLUSH = "await new Promise((resolve) => setTimeout(resolve, 100));";

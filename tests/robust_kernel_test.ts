@@ -9,8 +9,8 @@
 
 import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
-import { childPids, eventually, isAlive, isListening, listeningPorts } from "./harness_procs.ts";
-import { KernelDriver } from "./robust_kernel.ts";
+import { childPids, eventually, isAlive, isListening, listeningPorts } from "./support/procs.ts";
+import { KernelDriver } from "./support/kernel_driver.ts";
 import { QUEUE_GAP_MS } from "../lib/process/interrupt.ts";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));

@@ -22,7 +22,7 @@ import {
   type BalancerStats,
   startBalancer,
 } from "../../servers/balancer.ts";
-import { MODELS } from "../../servers/models.ts";
+import { type ModelName, MODELS } from "../../servers/models.ts";
 import {
   parseStrategyName,
   STRATEGY_NAMES,
@@ -83,7 +83,19 @@ export interface Cluster extends ServerHandle {
 
 let clusters = 0;
 
-/** Starts the backends, then the balancer in this process; stops what started if a step fails. */
+/**
+ * Starts the backends, then the balancer in this process; stops what started if a step fails.
+ *
+ * @example
+ * ```ts
+ * import { startCluster } from "../notebook/mod.ts";
+ * const cluster = await startCluster({ port: 0, backendPort: 0 });
+ * const response = await fetch(`${cluster.url}/`);
+ * console.log(response.headers.get("x-backend")); // which backend answered
+ * await response.body?.cancel();
+ * await cluster.shutdown();
+ * ```
+ */
 export async function startCluster(options: ClusterOptions = {}): Promise<Cluster> {
   const count = options.backendCount ?? DEFAULT_BACKEND_COUNT;
   if (!Number.isInteger(count) || count < 1 || count > 64) {
@@ -210,7 +222,7 @@ export interface LaunchedCluster {
 
 /** The course's backends: `count` servers of one model (default four async servers). */
 export function modelBackends(
-  model: keyof typeof MODELS = "async",
+  model: ModelName = "async",
   count = DEFAULT_BACKEND_COUNT,
   size?: number,
 ): BackendSpec[] {

@@ -1,5 +1,5 @@
 import { deepEqual as assertEquals, ok as assert } from "node:assert/strict";
-import { eventually, isAlive, isListening } from "../../tests/harness_procs.ts";
+import { eventually, isAlive, isListening } from "../../tests/support/procs.ts";
 import { BALANCER_PORT } from "../../servers/balancer.ts";
 import { busyPort, launchCluster, modelBackends } from "./cluster.ts";
 import { startSlow } from "../../servers/slow.ts";

@@ -1,5 +1,5 @@
-import { deepEqual as assertEquals, ok as assert } from "node:assert/strict";
-import { eventually, isAlive, isListening } from "../../tests/harness_procs.ts";
+import assert from "node:assert/strict";
+import { eventually, isAlive, isListening } from "../../tests/support/procs.ts";
 import { startCluster } from "./cluster.ts";
 
 const CLUSTER = new URL("./cluster.ts", import.meta.url).pathname;
@@ -24,9 +24,9 @@ Deno.test("the cluster command prints one line per process and SIGINT leaves not
       pending = parts.pop() ?? "";
       lines.push(...parts);
     }
-    assertEquals(lines.length, 4, lines.join("\n"));
+    assert.deepEqual(lines.length, 4, lines.join("\n"));
     const found = lines.map((line) => /on http:\/\/127\.0\.0\.1:(\d+) \(pid (\d+)\)/.exec(line));
-    assert(found.every((match) => match !== null), lines.join("\n"));
+    assert.ok(found.every((match) => match !== null), lines.join("\n"));
     const ports = found.map((match) => Number(match![1]));
     const pids = found.map((match) => Number(match![2]));
     const balancerPort = ports.at(-1)!;
@@ -34,19 +34,22 @@ Deno.test("the cluster command prints one line per process and SIGINT leaves not
     const served = new Set<string | null>();
     for (let i = 0; i < 3; i++) {
       const response = await fetch(`http://127.0.0.1:${balancerPort}/`);
-      assertEquals(response.status, 200);
+      assert.deepEqual(response.status, 200);
       served.add(response.headers.get("x-backend"));
       await response.body?.cancel();
     }
-    assertEquals([...served].sort(), ports.slice(0, 3).map((port) => `127.0.0.1:${port}`).sort());
+    assert.deepEqual(
+      [...served].sort(),
+      ports.slice(0, 3).map((port) => `127.0.0.1:${port}`).sort(),
+    );
 
     child.kill("SIGINT");
     await child.status;
     for (const pid of pids) {
-      assert(await eventually(() => !isAlive(pid), 5000), `process ${pid} is still running`);
+      assert.ok(await eventually(() => !isAlive(pid), 5000), `process ${pid} is still running`);
     }
     for (const port of ports) {
-      assert(await eventually(async () => !(await isListening(port)), 5000), `${port} listens`);
+      assert.ok(await eventually(async () => !(await isListening(port)), 5000), `${port} listens`);
     }
   } finally {
     try {
@@ -67,19 +70,19 @@ Deno.test("startCluster on free ports balances over its backends and stops them"
     onLine: (line) => lines.push(line),
   });
   try {
-    assertEquals(cluster.backends.length, 4);
-    assertEquals(lines.length, 4);
+    assert.deepEqual(cluster.backends.length, 4);
+    assert.deepEqual(lines.length, 4);
     const seen: (string | null)[] = [];
     for (let i = 0; i < 4; i++) {
       const response = await fetch(`${cluster.url}/page.html`);
       seen.push(response.headers.get("x-backend"));
       await response.body?.cancel();
     }
-    assertEquals(seen, cluster.backends.map((backend) => `127.0.0.1:${backend.port}`));
+    assert.deepEqual(seen, cluster.backends.map((backend) => `127.0.0.1:${backend.port}`));
   } finally {
     await cluster.shutdown();
   }
   for (const port of [cluster.port, ...cluster.backends.map((backend) => backend.port)]) {
-    assertEquals(await isListening(port), false, `port ${port} still listens`);
+    assert.deepEqual(await isListening(port), false, `port ${port} still listens`);
   }
 });

@@ -5,7 +5,7 @@
  *
  * @example
  * ```ts
- * import { defineExperiment } from "./lib/experiment/definition.ts";
+ * import { defineExperiment } from "../lib/notebook/mod.ts";
  * const experiment = defineExperiment({ name: "io", targets: ["async"], path: "/io?ms=20" });
  * ```
  *
@@ -178,6 +178,7 @@ export interface ExperimentResult {
 
 const NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 
+/** Throws an `Error` with `message`: the one-line refusal of a bad experiment definition. */
 export function fail(message: string): never {
   throw new Error(message);
 }
@@ -195,6 +196,14 @@ function targetName(spec: TargetSpec): string {
 /**
  * Checks a configuration and fills in its defaults. Throws an Error with a one-line message
  * naming the bad value and how to fix it.
+ *
+ * @example
+ * ```ts
+ * import { defineExperiment } from "../lib/notebook/mod.ts";
+ * const experiment = defineExperiment({ name: "io", targets: ["async"], path: "/io?ms=20" });
+ * console.log(experiment.concurrency, experiment.repeats); // the defaults filled in
+ * defineExperiment({ name: "io", targets: ["async"], repeats: 0 }); // throws: one line naming the fix
+ * ```
  */
 export function defineExperiment(config: ExperimentConfig): ResolvedExperiment {
   if (typeof config.name !== "string" || !NAME_PATTERN.test(config.name)) {

@@ -16,7 +16,7 @@
  *
  * @example
  * ```ts
- * import { runExperiment } from "./lib/experiment/experiment.ts";
+ * import { runExperiment } from "../notebook/mod.ts";
  * const { frame } = await runExperiment({
  *   name: "async-vs-threads",
  *   targets: ["async", "threads"],
@@ -133,6 +133,29 @@ function framed(records: readonly ExperimentRecord[]): pl.DataFrame {
  * Runs an experiment end to end and returns its runs. Throws (after stopping its targets) when
  * a target cannot start or a callback throws; every run finished by then is in the results file.
  * A failing run is written to `errors.ndjson`, logged, and the experiment goes on.
+ *
+ * @example
+ * ```ts
+ * import {
+ *   profile,
+ *   progressDisplay,
+ *   runExperiment,
+ *   show,
+ *   summarize,
+ *   throughputChart,
+ * } from "../notebook/mod.ts";
+ * const lab = profile();
+ * const io = await runExperiment({
+ *   name: "01-io",
+ *   targets: ["async", "threads"],
+ *   path: "/io?ms=20",
+ *   concurrency: [...lab.levels],
+ *   requests: lab.requests,
+ *   repeats: lab.repeats,
+ *   progress: progressDisplay(),
+ * });
+ * await show(throughputChart(summarize(io.frame)));
+ * ```
  */
 export async function runExperiment(
   config: ExperimentConfig | ResolvedExperiment,

@@ -1,13 +1,8 @@
-import {
-  deepEqual as assertEquals,
-  match as assertMatch,
-  ok as assert,
-  throws,
-} from "node:assert/strict";
+import assert from "node:assert/strict";
 import { join } from "node:path";
 import { startAsync } from "../../servers/async.ts";
 import { startBalancer } from "../../servers/balancer.ts";
-import { isAlive, isListening } from "../../tests/harness_procs.ts";
+import { isAlive, isListening } from "../../tests/support/procs.ts";
 import {
   DEFAULT_CONCURRENCY,
   defineExperiment,
@@ -44,31 +39,34 @@ function watchTargets(): { render: (state: ProgressState) => void; seen: Map<str
 
 /** Asserts that every target seen is stopped: no process, no listener. */
 async function assertStopped(seen: Map<string, Target>, count: number): Promise<void> {
-  assertEquals(seen.size, count);
+  assert.deepEqual(seen.size, count);
   for (const target of seen.values()) {
-    assertEquals(isAlive(target.pid!), false);
-    assertEquals(await isListening(target.port), false);
+    assert.deepEqual(isAlive(target.pid!), false);
+    assert.deepEqual(await isListening(target.port), false);
   }
-  assertEquals(liveTargets(), []);
+  assert.deepEqual(liveTargets(), []);
 }
 
 Deno.test("defineExperiment fills the course's defaults", () => {
   const experiment = defineExperiment({ name: "x", targets: ["async"] });
-  assertEquals(experiment.concurrency, [...DEFAULT_CONCURRENCY]);
-  assertEquals([experiment.requests, experiment.durationS], [1000, null]);
-  assertEquals([experiment.repeats, experiment.warmup, experiment.keepAlive], [3, true, false]);
-  assertEquals(experiment.path, "/");
+  assert.deepEqual(experiment.concurrency, [...DEFAULT_CONCURRENCY]);
+  assert.deepEqual([experiment.requests, experiment.durationS], [1000, null]);
+  assert.deepEqual([experiment.repeats, experiment.warmup, experiment.keepAlive], [3, true, false]);
+  assert.deepEqual(experiment.path, "/");
   // Under deno test the results root is a temporary folder, never the checkout's data/results/.
-  assertEquals(experiment.outDir, join(resultsRoot(), "x"));
-  assert(!experiment.outDir.startsWith(DEFAULT_RESULTS_ROOT), experiment.outDir);
-  assertEquals(experiment.allowHosts, []);
+  assert.deepEqual(experiment.outDir, join(resultsRoot(), "x"));
+  assert.ok(!experiment.outDir.startsWith(DEFAULT_RESULTS_ROOT), experiment.outDir);
+  assert.deepEqual(experiment.allowHosts, []);
   const far = { name: "far", url: "http://10.9.9.9:80" };
   const remote = defineExperiment({ name: "x", targets: [far], allowHosts: ["10.9.9.9"] });
-  assertEquals([remote.targets, remote.allowHosts], [[far], ["10.9.9.9"]]);
+  assert.deepEqual([remote.targets, remote.allowHosts], [[far], ["10.9.9.9"]]);
   const timed = defineExperiment({ name: "x", targets: ["async"], durationS: 2 });
-  assertEquals([timed.requests, timed.durationS], [null, 2]);
+  assert.deepEqual([timed.requests, timed.durationS], [null, 2]);
   for (const [duration, seconds] of [["500ms", 0.5], ["2s", 2], ["1m", 60], [3, 3]] as const) {
-    assertEquals(defineExperiment({ name: "x", targets: ["async"], duration }).durationS, seconds);
+    assert.deepEqual(
+      defineExperiment({ name: "x", targets: ["async"], duration }).durationS,
+      seconds,
+    );
   }
 });
 
@@ -91,9 +89,9 @@ Deno.test("defineExperiment refuses bad values with one line naming the fix", ()
     [{ name: "x", targets: ["async"], allowHosts: ["example.com"] }, /not a private IPv4/],
   ];
   for (const [config, message] of bad) {
-    throws(() => defineExperiment(config), (error: Error) => {
-      assertMatch(error.message, message);
-      assert(!error.message.includes("\n"));
+    assert.throws(() => defineExperiment(config), (error: Error) => {
+      assert.match(error.message, message);
+      assert.ok(!error.message.includes("\n"));
       return true;
     });
   }
@@ -116,11 +114,11 @@ Deno.test({
         generator: "ab",
         outDir: dir,
       });
-      assertEquals(result.frame.height, 8);
-      assertEquals(result.records.map((r) => r.completed), Array(8).fill(200));
-      assertEquals(result.errors, []);
+      assert.deepEqual(result.frame.height, 8);
+      assert.deepEqual(result.records.map((r) => r.completed), Array(8).fill(200));
+      assert.deepEqual(result.errors, []);
       // interleaved: repeat, then concurrency, then target
-      assertEquals(
+      assert.deepEqual(
         result.records.map((r) => `${r.repeat}:${r.concurrency}:${r.target}`),
         [
           "1:1:async",
@@ -134,20 +132,20 @@ Deno.test({
         ],
       );
       // the servers' own counters agree with the generator (the warm-up is not counted)
-      assertEquals(result.records.map((r) => r.serverServed), Array(8).fill(200));
+      assert.deepEqual(result.records.map((r) => r.serverServed), Array(8).fill(200));
       const table = reportTable(result.frame, "async");
-      assertEquals(table.columns, [...REPORT_COLUMNS]);
-      assertEquals(table.height, 4);
-      assertEquals(table.getColumn("Concurrency Level").toArray(), [1, 1, 5, 5]);
-      assertEquals(table.getColumn("Complete requests").toArray(), [200, 200, 200, 200]);
-      assertEquals(lines(join(dir, RUNS_FILE)).length, 8);
-      assertEquals(result.environment?.generator, "ab");
+      assert.deepEqual(table.columns, [...REPORT_COLUMNS]);
+      assert.deepEqual(table.height, 4);
+      assert.deepEqual(table.getColumn("Concurrency Level").toArray(), [1, 1, 5, 5]);
+      assert.deepEqual(table.getColumn("Complete requests").toArray(), [200, 200, 200, 200]);
+      assert.deepEqual(lines(join(dir, RUNS_FILE)).length, 8);
+      assert.deepEqual(result.environment?.generator, "ab");
 
       const reloaded = loadExperiment(dir);
-      assertEquals(reloaded.name, "e2e");
-      assertEquals(reloaded.frame.height, 8);
-      assertEquals(reloaded.frame.getColumn("serverServed").toArray(), Array(8).fill(200));
-      assertEquals(reloaded.environment?.generator, "ab");
+      assert.deepEqual(reloaded.name, "e2e");
+      assert.deepEqual(reloaded.frame.height, 8);
+      assert.deepEqual(reloaded.frame.getColumn("serverServed").toArray(), Array(8).fill(200));
+      assert.deepEqual(reloaded.environment?.generator, "ab");
       await assertStopped(watch.seen, 2);
     } finally {
       await Deno.remove(dir, { recursive: true });
@@ -180,9 +178,9 @@ Deno.test("an experiment interrupted by an exception keeps its finished runs and
     });
     let caught: unknown;
     await run.catch((error) => caught = error);
-    assertMatch(String(caught), /stop here/);
-    assertEquals(lines(join(dir, RUNS_FILE)).length, 3);
-    assertEquals(loadExperiment(dir).frame.height, 3);
+    assert.match(String(caught), /stop here/);
+    assert.deepEqual(lines(join(dir, RUNS_FILE)).length, 3);
+    assert.deepEqual(loadExperiment(dir).frame.height, 3);
     await assertStopped(watch.seen, 2);
   } finally {
     await Deno.remove(dir, { recursive: true });
@@ -208,10 +206,10 @@ Deno.test("a target that dies mid-experiment gives a row of failures, not a cras
         await server.shutdown();
       },
     });
-    assertEquals(result.records.map((r) => r.completed), [20, 0]);
-    assert(result.records[1]!.failed > 0);
-    assertEquals(result.records[0]?.serverServed, null);
-    assertEquals(lines(join(dir, RUNS_FILE)).length, 2);
+    assert.deepEqual(result.records.map((r) => r.completed), [20, 0]);
+    assert.ok(result.records[1]!.failed > 0);
+    assert.deepEqual(result.records[0]?.serverServed, null);
+    assert.deepEqual(lines(join(dir, RUNS_FILE)).length, 2);
   } finally {
     await server.shutdown();
     await Deno.remove(dir, { recursive: true });
@@ -239,13 +237,13 @@ Deno.test({
         outDir: dir,
         logErrors: false,
       }).then(() => null, (e: Error) => e);
-      assertMatch(String(error), /load generator oha is not installed: install it with cargo/);
-      assertMatch(String(error), /installed here: .*ab 2/);
-      assertEquals(watch.seen.size, 0, "no server was launched");
+      assert.match(String(error), /load generator oha is not installed: install it with cargo/);
+      assert.match(String(error), /installed here: .*ab 2/);
+      assert.deepEqual(watch.seen.size, 0, "no server was launched");
       // the folder's earlier run is left as it was: not archived, not overwritten
-      assertEquals(archivedRuns(dir), []);
-      assertEquals(lines(join(dir, RUNS_FILE)), ['{"kept": "an earlier run"}']);
-      assertEquals(lines(join(dir, ERRORS_FILE)), []);
+      assert.deepEqual(archivedRuns(dir), []);
+      assert.deepEqual(lines(join(dir, RUNS_FILE)), ['{"kept": "an earlier run"}']);
+      assert.deepEqual(lines(join(dir, ERRORS_FILE)), []);
     } finally {
       await Deno.remove(dir, { recursive: true });
     }
@@ -268,7 +266,7 @@ Deno.test("through the lab's balancer, serverServed counts every backend, not th
       outDir: dir,
       logErrors: false,
     });
-    assertEquals(result.records.map((r) => [r.completed, r.serverServed]), [[200, 200]]);
+    assert.deepEqual(result.records.map((r) => [r.completed, r.serverServed]), [[200, 200]]);
   } finally {
     await balancer.shutdown();
     for (const backend of backends) await backend.shutdown();
@@ -296,7 +294,7 @@ Deno.test({
         outDir: dir,
         logErrors: false,
       });
-      assertEquals(first.archived, null);
+      assert.deepEqual(first.archived, null);
       // a failed run of the first experiment, kept with it
       Deno.writeTextFileSync(join(dir, ERRORS_FILE), '{"target":"async","error":"x"}\n');
       const second = await runExperiment({
@@ -307,30 +305,30 @@ Deno.test({
         outDir: dir,
       });
       const archives = archivedRuns(dir);
-      assertEquals(archives.length, 1);
-      assertEquals(second.archived, archives[0]);
-      assertMatch(archives[0]!, new RegExp(`/${ARCHIVE_DIR}/\\d{4}-\\d\\d-\\d\\dT[\\d-]+Z$`));
-      assertEquals(
+      assert.deepEqual(archives.length, 1);
+      assert.deepEqual(second.archived, archives[0]);
+      assert.match(archives[0]!, new RegExp(`/${ARCHIVE_DIR}/\\d{4}-\\d\\d-\\d\\dT[\\d-]+Z$`));
+      assert.deepEqual(
         [...Deno.readDirSync(archives[0]!)].map((e) => e.name).sort(),
         ["config.json", "environment.json", ERRORS_FILE, RUNS_FILE],
       );
       const old = loadExperiment(archives[0]!);
-      assertEquals(old.name, "first");
-      assertEquals(old.records.map((r) => [r.concurrency, r.completed]), [[1, 20], [2, 20]]);
-      assertEquals(old.errors.length, 1);
-      assertEquals(old.environment?.generator, "ab");
+      assert.deepEqual(old.name, "first");
+      assert.deepEqual(old.records.map((r) => [r.concurrency, r.completed]), [[1, 20], [2, 20]]);
+      assert.deepEqual(old.errors.length, 1);
+      assert.deepEqual(old.environment?.generator, "ab");
       const oldConfig = JSON.parse(Deno.readTextFileSync(join(archives[0]!, "config.json")));
-      assertEquals([oldConfig.name, oldConfig.requests, oldConfig.concurrency], [
+      assert.deepEqual([oldConfig.name, oldConfig.requests, oldConfig.concurrency], [
         "first",
         20,
         [1, 2],
       ]);
       // the folder itself holds the second run only
       const now = loadExperiment(dir);
-      assertEquals(now.name, "second");
-      assertEquals(now.records.map((r) => [r.concurrency, r.completed]), [[3, 30]]);
-      assertEquals(now.errors, []);
-      assertEquals(lines(join(dir, RUNS_FILE)).length, 1);
+      assert.deepEqual(now.name, "second");
+      assert.deepEqual(now.records.map((r) => [r.concurrency, r.completed]), [[3, 30]]);
+      assert.deepEqual(now.errors, []);
+      assert.deepEqual(lines(join(dir, RUNS_FILE)).length, 1);
       // a third run archives the second beside the first
       await runExperiment({
         ...common,
@@ -339,7 +337,7 @@ Deno.test({
         requests: 10,
         outDir: dir,
       });
-      assertEquals(archivedRuns(dir).map((a) => loadExperiment(a).name), ["first", "second"]);
+      assert.deepEqual(archivedRuns(dir).map((a) => loadExperiment(a).name), ["first", "second"]);
     } finally {
       await Deno.remove(dir, { recursive: true });
     }
@@ -370,19 +368,19 @@ Deno.test({
           progress: watch.render,
           ...extra,
         }).then(() => null, (e: Error) => e);
-        assert(error !== null, `expected ${message}`);
-        assertMatch(error.message, message);
-        assert(!error.message.includes("\n"), error.message);
+        assert.ok(error !== null, `expected ${message}`);
+        assert.match(error.message, message);
+        assert.ok(!error.message.includes("\n"), error.message);
       }
-      assertEquals(watch.seen.size, 0, "no server was launched");
-      assertEquals(liveTargets(), []);
+      assert.deepEqual(watch.seen.size, 0, "no server was launched");
+      assert.deepEqual(liveTargets(), []);
       let made = true;
       try {
         Deno.statSync(join(dir, "refused"));
       } catch {
         made = false;
       }
-      assertEquals(made, false, "nothing was written");
+      assert.deepEqual(made, false, "nothing was written");
     } finally {
       await Deno.remove(dir, { recursive: true });
     }

@@ -82,6 +82,7 @@ export interface LaunchOptions {
 
 /** A target could not be launched or reached; the message is one line naming cause and fix. */
 export class LaunchError extends Error {
+  /** Always `"LaunchError"`. */
   override name = "LaunchError";
   /**
    * Creates the error; `outputTail` is the end of the child's standard error and output, `pid`
@@ -193,6 +194,14 @@ export function hasTaskset(): boolean {
  * Starts `script` (a path or `file:` URL of a lab server script) as a child process and waits
  * until it answers `GET /health`. Throws a {@link LaunchError} when the script is missing, exits
  * early (a port in use, a bad flag), or is not ready in time; the child is then already killed.
+ *
+ * @example
+ * ```ts
+ * import { launchScript, repoPath } from "../notebook/mod.ts";
+ * const target = await launchScript(repoPath("servers", "async.ts"), { name: "intro-async" });
+ * console.log(await (await fetch(`${target.url}/`)).text());
+ * await target.stop();
+ * ```
  */
 export async function launchScript(script: string, options: LaunchOptions = {}): Promise<Target> {
   const path = scriptLabel(script);

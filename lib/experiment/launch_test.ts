@@ -1,11 +1,11 @@
-import { deepEqual as assertEquals, match as assertMatch, ok as assert } from "node:assert/strict";
-import { rejection } from "../../tests/harness_procs.ts";
-import { childPids, eventually, isAlive, isListening } from "../../tests/harness_procs.ts";
+import assert from "node:assert/strict";
+import { rejection } from "../../tests/support/procs.ts";
+import { childPids, eventually, isAlive, isListening } from "../../tests/support/procs.ts";
 import { attachUrl, LaunchError, launchScript, liveTargets, stopAll } from "./launch.ts";
 
 const ASYNC = new URL("../../servers/async.ts", import.meta.url).href;
-const NEVER_READY = new URL("../../tests/harness_fixture_never_ready.ts", import.meta.url).href;
-const PARENT = new URL("../../tests/harness_fixture_parent.ts", import.meta.url).href;
+const NEVER_READY = new URL("../../tests/support/never_ready_server.ts", import.meta.url).href;
+const PARENT = new URL("../../tests/support/launching_parent.ts", import.meta.url).href;
 
 async function get(url: string): Promise<{ status: number; text: string }> {
   const response = await fetch(url);
@@ -15,42 +15,42 @@ async function get(url: string): Promise<{ status: number; text: string }> {
 Deno.test("launchScript starts a model that answers, and stop frees its port", async () => {
   const target = await launchScript(ASYNC);
   try {
-    assertEquals(target.name, "async");
-    assert(target.launched);
-    assertMatch(target.url, /^http:\/\/127\.0\.0\.1:\d+$/);
-    assert(target.pid !== null && isAlive(target.pid));
+    assert.deepEqual(target.name, "async");
+    assert.ok(target.launched);
+    assert.match(target.url, /^http:\/\/127\.0\.0\.1:\d+$/);
+    assert.ok(target.pid !== null && isAlive(target.pid));
     const stats = await get(`${target.url}/stats`);
-    assertEquals(JSON.parse(stats.text).pid, target.pid);
+    assert.deepEqual(JSON.parse(stats.text).pid, target.pid);
     const root = await get(`${target.url}/`);
-    assertEquals(root.status, 200);
-    assertEquals(liveTargets().map((t) => t.name), ["async"]);
+    assert.deepEqual(root.status, 200);
+    assert.deepEqual(liveTargets().map((t) => t.name), ["async"]);
   } finally {
     await target.stop();
   }
-  assertEquals(await isListening(target.port), false);
-  assertEquals(liveTargets(), []);
-  assertEquals(isAlive(target.pid!), false);
+  assert.deepEqual(await isListening(target.port), false);
+  assert.deepEqual(liveTargets(), []);
+  assert.deepEqual(isAlive(target.pid!), false);
 });
 
 Deno.test("launching the same name again replaces the old child", async () => {
   const first = await launchScript(ASYNC, { name: "same" });
   const second = await launchScript(ASYNC, { name: "same" });
   try {
-    assertEquals(isAlive(first.pid!), false);
-    assertEquals(await isListening(first.port), false);
-    assertEquals((await get(`${second.url}/health`)).status, 200);
-    assertEquals(liveTargets().length, 1);
+    assert.deepEqual(isAlive(first.pid!), false);
+    assert.deepEqual(await isListening(first.port), false);
+    assert.deepEqual((await get(`${second.url}/health`)).status, 200);
+    assert.deepEqual(liveTargets().length, 1);
   } finally {
     await stopAll();
   }
-  assertEquals(isAlive(second.pid!), false);
+  assert.deepEqual(isAlive(second.pid!), false);
 });
 
 Deno.test("a missing script is a one-line error and starts nothing", async () => {
   const error = await rejection(launchScript("servers/no_such_model.ts"), LaunchError);
-  assertMatch(error.message, /does not exist .*servers\//);
-  assert(!error.message.includes("\n"));
-  assertEquals(error.pid, null);
+  assert.match(error.message, /does not exist .*servers\//);
+  assert.ok(!error.message.includes("\n"));
+  assert.deepEqual(error.pid, null);
 });
 
 Deno.test("a port in use is a one-line error with the child's output, and no child is left", async () => {
@@ -58,12 +58,12 @@ Deno.test("a port in use is a one-line error with the child's output, and no chi
   try {
     const port = (blocker.addr as Deno.NetAddr).port;
     const error = await rejection(launchScript(ASYNC, { port }), LaunchError);
-    assert(!error.message.includes("\n"), error.message);
-    assertMatch(error.message, /exited with status 1 before it was ready/);
-    assertMatch(error.message, new RegExp(`port ${port} .*already in use`));
-    assert(error.pid !== null);
-    assertEquals(isAlive(error.pid), false);
-    assertEquals(liveTargets(), []);
+    assert.ok(!error.message.includes("\n"), error.message);
+    assert.match(error.message, /exited with status 1 before it was ready/);
+    assert.match(error.message, new RegExp(`port ${port} .*already in use`));
+    assert.ok(error.pid !== null);
+    assert.deepEqual(isAlive(error.pid), false);
+    assert.deepEqual(liveTargets(), []);
   } finally {
     blocker.close();
   }
@@ -71,21 +71,21 @@ Deno.test("a port in use is a one-line error with the child's output, and no chi
 
 Deno.test("a target that never becomes ready times out, names the fix, and is killed", async () => {
   const error = await rejection(launchScript(NEVER_READY, { readyTimeoutMs: 1500 }), LaunchError);
-  assert(!error.message.includes("\n"), error.message);
-  assertMatch(error.message, /did not answer GET .*\/health .*within 1500 ms.*readyTimeoutMs/);
-  assert(error.pid !== null);
-  assertEquals(isAlive(error.pid), false);
+  assert.ok(!error.message.includes("\n"), error.message);
+  assert.match(error.message, /did not answer GET .*\/health .*within 1500 ms.*readyTimeoutMs/);
+  assert.ok(error.pid !== null);
+  assert.deepEqual(isAlive(error.pid), false);
 });
 
 Deno.test("stopAll stops every child and frees every port", async () => {
   const a = await launchScript(ASYNC, { name: "a" });
   const b = await launchScript(ASYNC, { name: "b" });
-  assert(isAlive(a.pid!) && isAlive(b.pid!));
+  assert.ok(isAlive(a.pid!) && isAlive(b.pid!));
   await stopAll();
-  assertEquals([isAlive(a.pid!), isAlive(b.pid!)], [false, false]);
-  assertEquals(liveTargets(), []);
-  assertEquals(await isListening(a.port), false);
-  assertEquals(await isListening(b.port), false);
+  assert.deepEqual([isAlive(a.pid!), isAlive(b.pid!)], [false, false]);
+  assert.deepEqual(liveTargets(), []);
+  assert.deepEqual(await isListening(a.port), false);
+  assert.deepEqual(await isListening(b.port), false);
 });
 
 Deno.test("a SIGKILLed parent leaves no server process behind", async () => {
@@ -102,30 +102,30 @@ Deno.test("a SIGKILLed parent leaves no server process behind", async () => {
     text += value;
   }
   const { pid, port } = JSON.parse(text) as { pid: number; port: number };
-  assert(isAlive(pid));
-  assert(await isListening(port));
-  assertEquals(childPids(parent.pid), [pid]);
+  assert.ok(isAlive(pid));
+  assert.ok(await isListening(port));
+  assert.deepEqual(childPids(parent.pid), [pid]);
   parent.kill("SIGKILL");
   await parent.status;
   await reader.cancel();
-  assert(await eventually(() => !isAlive(pid)), `server ${pid} outlived its killed parent`);
-  assertEquals(await isListening(port), false);
+  assert.ok(await eventually(() => !isAlive(pid)), `server ${pid} outlived its killed parent`);
+  assert.deepEqual(await isListening(port), false);
 });
 
 Deno.test("attachUrl accepts a running server and refuses a dead address", async () => {
   const target = await launchScript(ASYNC);
   try {
     const attached = await attachUrl("mine", `${target.url}/`);
-    assertEquals(attached.url, target.url);
-    assertEquals(attached.launched, false);
+    assert.deepEqual(attached.url, target.url);
+    assert.deepEqual(attached.launched, false);
     await attached.stop();
-    assertEquals((await get(`${target.url}/health`)).status, 200);
+    assert.deepEqual((await get(`${target.url}/health`)).status, 200);
   } finally {
     await target.stop();
   }
   const error = await rejection(attachUrl("dead", target.url), LaunchError);
-  assertMatch(error.message, /nothing answers .*start the server first/);
-  assertMatch(
+  assert.match(error.message, /nothing answers .*start the server first/);
+  assert.match(
     (await rejection(attachUrl("bad", "not a url"), LaunchError)).message,
     /is not a URL/,
   );

@@ -1,4 +1,4 @@
-import { deepEqual as assertEquals, match as assertMatch, ok as assert } from "node:assert/strict";
+import assert from "node:assert/strict";
 import {
   formatDuration,
   formatProgress,
@@ -30,25 +30,25 @@ Deno.test("Progress counts runs and estimates the time left from the average run
   const seen: ProgressState[] = [];
   const progress = new Progress(4, { now: clock.now, render: (s) => void seen.push(s) });
   progress.begin("async c=1");
-  assertEquals(seen.at(-1)?.etaS, null);
+  assert.deepEqual(seen.at(-1)?.etaS, null);
   clock.advance(2000);
   progress.end();
-  assertEquals(seen.at(-1)?.done, 1);
-  assertEquals(seen.at(-1)?.etaS, 6);
+  assert.deepEqual(seen.at(-1)?.done, 1);
+  assert.deepEqual(seen.at(-1)?.etaS, 6);
   progress.begin("threads c=1");
   clock.advance(4000);
   progress.end(false);
   const state = seen.at(-1)!;
-  assertEquals([state.done, state.failed, state.label, state.elapsedS], [
+  assert.deepEqual([state.done, state.failed, state.label, state.elapsedS], [
     2,
     1,
     "threads c=1",
     6,
   ]);
-  assertEquals(state.etaS, 6);
+  assert.deepEqual(state.etaS, 6);
   progress.finish();
   progress.finish();
-  assertEquals(seen.filter((s) => s.finished).length, 1);
+  assert.deepEqual(seen.filter((s) => s.finished).length, 1);
 });
 
 Deno.test("formatProgress shows bar, counts, label, elapsed and ETA", () => {
@@ -61,9 +61,9 @@ Deno.test("formatProgress shows bar, counts, label, elapsed and ETA", () => {
     etaS: 12,
     finished: false,
   }, 10);
-  assertEquals(line, "[#####-----] 5/10 (1 failed) async c=50 r2  0:12 elapsed, ETA 0:12");
-  assertEquals(formatDuration(3725), "1:02:05");
-  assertMatch(
+  assert.deepEqual(line, "[#####-----] 5/10 (1 failed) async c=50 r2  0:12 elapsed, ETA 0:12");
+  assert.deepEqual(formatDuration(3725), "1:02:05");
+  assert.match(
     formatProgress({
       done: 0,
       total: 3,
@@ -85,9 +85,9 @@ Deno.test("terminalRenderer redraws one line on a terminal and ends it with a ne
   progress.begin("b");
   progress.end();
   progress.finish();
-  assertEquals(sink.text.split("\r").length - 1, 5);
-  assertEquals(sink.text.split("\n").length - 1, 1);
-  assert(sink.text.endsWith("done\n"));
+  assert.deepEqual(sink.text.split("\r").length - 1, 5);
+  assert.deepEqual(sink.text.split("\n").length - 1, 1);
+  assert.ok(sink.text.endsWith("done\n"));
 });
 
 Deno.test("terminalRenderer writes one plain line per finished run elsewhere", () => {
@@ -99,10 +99,10 @@ Deno.test("terminalRenderer writes one plain line per finished run elsewhere", (
   progress.end();
   progress.finish();
   const lines = sink.text.trimEnd().split("\n");
-  assertEquals(lines.length, 2);
-  assert(!sink.text.includes("\r"));
-  assertMatch(lines[0]!, /1\/2 a /);
-  assertMatch(lines[1]!, /2\/2 b /);
+  assert.deepEqual(lines.length, 2);
+  assert.ok(!sink.text.includes("\r"));
+  assert.match(lines[0]!, /1\/2 a /);
+  assert.match(lines[1]!, /2\/2 b /);
 });
 
 Deno.test("Progress.drawn waits for an async renderer, such as a notebook display", async () => {
@@ -116,7 +116,7 @@ Deno.test("Progress.drawn waits for an async renderer, such as a notebook displa
   progress.begin("a");
   progress.end();
   await progress.drawn();
-  assertEquals(drawn.at(-1), 1);
+  assert.deepEqual(drawn.at(-1), 1);
 });
 
 Deno.test("Progress counts measured runs only; warm-ups and the run in progress move the ETA", () => {
@@ -130,34 +130,34 @@ Deno.test("Progress counts measured runs only; warm-ups and the run in progress 
   progress.begin("async warm-up");
   clock.advance(1000);
   progress.endWarmup();
-  assertEquals([seen.at(-1)?.done, seen.at(-1)?.total, seen.at(-1)?.etaS], [0, 2, 2]);
+  assert.deepEqual([seen.at(-1)?.done, seen.at(-1)?.total, seen.at(-1)?.etaS], [0, 2, 2]);
   progress.begin("async c=1");
   clock.advance(500);
-  assertEquals(progress.state.etaS, 1.5, "the ETA counts down during a run");
+  assert.deepEqual(progress.state.etaS, 1.5, "the ETA counts down during a run");
   clock.advance(1500);
   progress.end();
-  assertEquals([progress.state.done, progress.state.etaS], [1, 1.5]);
+  assert.deepEqual([progress.state.done, progress.state.etaS], [1, 1.5]);
   progress.finish();
 });
 
 Deno.test("Progress with an expected step time has an ETA before the first run ends", () => {
   const clock = fakeClock();
   const progress = new Progress(3, { now: clock.now, stepS: 2, warmups: 1 });
-  assertEquals(progress.state.etaS, 8);
+  assert.deepEqual(progress.state.etaS, 8);
   clock.advance(1000);
-  assertEquals(progress.state.etaS, 7);
+  assert.deepEqual(progress.state.etaS, 7);
 });
 
 Deno.test("Progress redraws on a timer until finished", async () => {
   let draws = 0;
   const progress = new Progress(1, { tickMs: 10, render: () => void draws++ });
   await new Promise((resolve) => setTimeout(resolve, 40));
-  assertEquals(draws, 0, "no timer before the first run begins");
+  assert.deepEqual(draws, 0, "no timer before the first run begins");
   progress.begin("one");
   await new Promise((resolve) => setTimeout(resolve, 60));
   progress.finish();
   const after = draws;
-  assert(after >= 2, `redrawn ${after} times`);
+  assert.ok(after >= 2, `redrawn ${after} times`);
   await new Promise((resolve) => setTimeout(resolve, 40));
-  assertEquals(draws, after, "no redraw after finish");
+  assert.deepEqual(draws, after, "no redraw after finish");
 });

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { reportLines } from "./cli_report.ts";
 import type { ExperimentRecord, ExperimentResult } from "../experiment/definition.ts";
 import { runsFrame } from "../results/results_store.ts";
-import { sampleRecord } from "../results/testdata/run_results.ts";
+import { sampleRecord } from "../../tests/support/run_results.ts";
 
 function experiment(percents: (number | null)[]): ExperimentResult {
   const records: ExperimentRecord[] = percents.map((percent, i) => ({

@@ -1,4 +1,4 @@
-import { deepEqual as assertEquals, match as assertMatch, ok as assert } from "node:assert/strict";
+import assert from "node:assert/strict";
 import { join } from "node:path";
 import {
   childPids,
@@ -6,7 +6,7 @@ import {
   isAlive,
   isListening,
   listeningPorts,
-} from "../../tests/harness_procs.ts";
+} from "../../tests/support/procs.ts";
 import { parseCli, USAGE } from "./cli.ts";
 import { type CommandOutput, runCommand } from "./system_tools.ts";
 
@@ -22,7 +22,7 @@ function lines(path: string): string[] {
 
 Deno.test("--help documents every flag", async () => {
   const { code, stdout } = await bench("--help");
-  assertEquals(code, 0);
+  assert.deepEqual(code, 0);
   for (
     const flag of [
       "--targets",
@@ -48,9 +48,9 @@ Deno.test("--help documents every flag", async () => {
       "--help",
     ]
   ) {
-    assert(stdout.includes(`${flag} `) || stdout.includes(`${flag}\n`), `--help lacks ${flag}`);
+    assert.ok(stdout.includes(`${flag} `) || stdout.includes(`${flag}\n`), `--help lacks ${flag}`);
   }
-  assertEquals(stdout.trim(), USAGE.trim());
+  assert.deepEqual(stdout.trim(), USAGE.trim());
 });
 
 Deno.test("a bad flag or value is one line on stderr and exit status 2", async () => {
@@ -71,11 +71,11 @@ Deno.test("a bad flag or value is one line on stderr and exit status 2", async (
     ] as const
   ) {
     const { code, stdout, stderr } = await bench(...args);
-    assertEquals(code, 2, `${args.join(" ")}: ${stderr}`);
-    assertEquals(stdout, "");
-    assertEquals(stderr.trimEnd().split("\n").length, 1, stderr);
-    assertMatch(stderr, message);
-    assertMatch(stderr, /^bench: .*\(see --help\)\n$/);
+    assert.deepEqual(code, 2, `${args.join(" ")}: ${stderr}`);
+    assert.deepEqual(stdout, "");
+    assert.deepEqual(stderr.trimEnd().split("\n").length, 1, stderr);
+    assert.match(stderr, message);
+    assert.match(stderr, /^bench: .*\(see --help\)\n$/);
   }
 });
 
@@ -95,17 +95,21 @@ Deno.test("parseCli maps flags onto the experiment", () => {
     "/tmp/lab-x",
   ]);
   const config = options.config;
-  assertEquals(config.targets, ["async", { name: "nginx", url: "http://127.0.0.1:8080" }]);
-  assertEquals([config.concurrency, config.durationS, config.requests], [[1, 10], 2, undefined]);
-  assertEquals([config.warmup, config.keepAlive, config.name], [false, true, "lab-x"]);
-  assertEquals(config.outDir, "/tmp/lab-x");
-  assertEquals(parseCli(["--warmup"]).config.warmup, true);
+  assert.deepEqual(config.targets, ["async", { name: "nginx", url: "http://127.0.0.1:8080" }]);
+  assert.deepEqual([config.concurrency, config.durationS, config.requests], [
+    [1, 10],
+    2,
+    undefined,
+  ]);
+  assert.deepEqual([config.warmup, config.keepAlive, config.name], [false, true, "lab-x"]);
+  assert.deepEqual(config.outDir, "/tmp/lab-x");
+  assert.deepEqual(parseCli(["--warmup"]).config.warmup, true);
   for (const [raw, seconds] of [["500ms", 0.5], ["2s", 2], ["1m", 60], ["1.5", 1.5]] as const) {
-    assertEquals(parseCli(["--duration", raw]).config.durationS, seconds, raw);
-    assertEquals(parseCli(["--timeout", raw]).config.timeoutS, seconds, raw);
-    assertEquals(parseCli(["--run-timeout", raw]).config.runTimeoutS, seconds, raw);
+    assert.deepEqual(parseCli(["--duration", raw]).config.durationS, seconds, raw);
+    assert.deepEqual(parseCli(["--timeout", raw]).config.timeoutS, seconds, raw);
+    assert.deepEqual(parseCli(["--run-timeout", raw]).config.runTimeoutS, seconds, raw);
   }
-  assertEquals(parseCli([]).config.targets, ["async", "threads"]);
+  assert.deepEqual(parseCli([]).config.targets, ["async", "threads"]);
 });
 
 Deno.test("parseCli takes locust and hosts allowed for --url targets, repeated or as a list", () => {
@@ -119,10 +123,10 @@ Deno.test("parseCli takes locust and hosts allowed for --url targets, repeated o
     "--generator",
     "locust",
   ]).config;
-  assertEquals(config.targets, [{ name: "far", url: "http://10.200.9.2:45000" }]);
-  assertEquals(config.allowHosts, ["10.200.9.2", "10.200.9.3", "192.168.5.5"]);
-  assertEquals(config.generator, "locust");
-  assertEquals(parseCli([]).config.allowHosts, undefined);
+  assert.deepEqual(config.targets, [{ name: "far", url: "http://10.200.9.2:45000" }]);
+  assert.deepEqual(config.allowHosts, ["10.200.9.2", "10.200.9.3", "192.168.5.5"]);
+  assert.deepEqual(config.generator, "locust");
+  assert.deepEqual(parseCli([]).config.allowHosts, undefined);
 });
 
 Deno.test("a tiny real run prints the tables and writes CSV files and charts", async () => {
@@ -143,22 +147,22 @@ Deno.test("a tiny real run prints the tables and writes CSV files and charts", a
       "--out",
       dir,
     );
-    assertEquals(code, 0, stderr);
-    assertMatch(stdout, /Tabel Hasil \(results table\): async/);
-    assertMatch(stdout, /Tabel Hasil \(results table\): threads/);
-    assertMatch(stdout, /No Test +Concurrency Level +Time taken for tests \(s\)/);
-    assertMatch(stdout, /Summary/);
-    assertMatch(stdout, /Comparison: async vs threads/);
-    assertMatch(stdout, /Conclusions\n {2}- /);
-    assertMatch(stderr, /8\/8/);
-    assertEquals(lines(join(dir, "runs.ndjson")).length, 8);
+    assert.deepEqual(code, 0, stderr);
+    assert.match(stdout, /Tabel Hasil \(results table\): async/);
+    assert.match(stdout, /Tabel Hasil \(results table\): threads/);
+    assert.match(stdout, /No Test +Concurrency Level +Time taken for tests \(s\)/);
+    assert.match(stdout, /Summary/);
+    assert.match(stdout, /Comparison: async vs threads/);
+    assert.match(stdout, /Conclusions\n {2}- /);
+    assert.match(stderr, /8\/8/);
+    assert.deepEqual(lines(join(dir, "runs.ndjson")).length, 8);
     const csv = lines(join(dir, "runs.csv"));
-    assertEquals(csv.length, 9);
-    assertMatch(csv[0]!, /^experiment,target,path,concurrency/);
-    assertEquals(lines(join(dir, "summary.csv")).length, 5);
+    assert.deepEqual(csv.length, 9);
+    assert.match(csv[0]!, /^experiment,target,path,concurrency/);
+    assert.deepEqual(lines(join(dir, "summary.csv")).length, 5);
     for (const file of ["throughput.svg", "latency.svg"]) {
       const svg = Deno.readTextFileSync(join(dir, file));
-      assertMatch(svg, /<svg[^>]*xmlns="http:\/\/www\.w3\.org\/2000\/svg"/);
+      assert.match(svg, /<svg[^>]*xmlns="http:\/\/www\.w3\.org\/2000\/svg"/);
     }
   } finally {
     await Deno.remove(dir, { recursive: true });
@@ -181,13 +185,13 @@ Deno.test("a generator that cannot do what is asked is refused before any server
     ) {
       const out = join(dir, "never");
       const { code, stdout, stderr } = await bench(...args, "--out", out);
-      assertEquals(code, 2, `${args.join(" ")}: ${stderr}`);
-      assertEquals(stdout, "");
-      assertEquals(stderr.trimEnd().split("\n").length, 1, stderr);
-      assertMatch(stderr, message);
+      assert.deepEqual(code, 2, `${args.join(" ")}: ${stderr}`);
+      assert.deepEqual(stdout, "");
+      assert.deepEqual(stderr.trimEnd().split("\n").length, 1, stderr);
+      assert.match(stderr, message);
       // nothing started, nothing written: no progress line, no results folder
-      assert(!stderr.includes("warm-up"), stderr);
-      assertEquals([...Deno.readDirSync(dir)].length, 0);
+      assert.ok(!stderr.includes("warm-up"), stderr);
+      assert.deepEqual([...Deno.readDirSync(dir)].length, 0);
     }
   } finally {
     await Deno.remove(dir, { recursive: true });
@@ -203,28 +207,28 @@ Deno.test("--duration 1s reaches wrk; a re-run archives the first run, and --rep
     );
   try {
     const first = await run("1s");
-    assertEquals(first.code, 0, first.stderr);
+    assert.deepEqual(first.code, 0, first.stderr);
     const firstRun = JSON.parse(lines(join(dir, "runs.ndjson"))[0]!);
-    assertEquals(firstRun.generator, "wrk");
-    assertEquals(JSON.parse(Deno.readTextFileSync(join(dir, "config.json"))).durationS, 1);
+    assert.deepEqual(firstRun.generator, "wrk");
+    assert.deepEqual(JSON.parse(Deno.readTextFileSync(join(dir, "config.json"))).durationS, 1);
     const second = await run("2s");
-    assertEquals(second.code, 0, second.stderr);
-    assertMatch(second.stdout, /The earlier run in this folder is kept in .*\/archive\//);
-    assertEquals(JSON.parse(Deno.readTextFileSync(join(dir, "config.json"))).durationS, 2);
+    assert.deepEqual(second.code, 0, second.stderr);
+    assert.match(second.stdout, /The earlier run in this folder is kept in .*\/archive\//);
+    assert.deepEqual(JSON.parse(Deno.readTextFileSync(join(dir, "config.json"))).durationS, 2);
     const archive = join(dir, "archive", [...Deno.readDirSync(join(dir, "archive"))][0]!.name);
-    assertEquals(JSON.parse(Deno.readTextFileSync(join(archive, "config.json"))).durationS, 1);
-    assertEquals(JSON.parse(lines(join(archive, "runs.ndjson"))[0]!), firstRun);
+    assert.deepEqual(JSON.parse(Deno.readTextFileSync(join(archive, "config.json"))).durationS, 1);
+    assert.deepEqual(JSON.parse(lines(join(archive, "runs.ndjson"))[0]!), firstRun);
     const report = await bench("--report", archive);
-    assertEquals(report.code, 0, report.stderr);
-    assertMatch(report.stdout, /Environment: .*wrk/);
-    assertMatch(report.stdout, /Tabel Hasil \(results table\): async/);
-    assert(report.stdout.includes(String(Math.round(firstRun.completed))), report.stdout);
+    assert.deepEqual(report.code, 0, report.stderr);
+    assert.match(report.stdout, /Environment: .*wrk/);
+    assert.match(report.stdout, /Tabel Hasil \(results table\): async/);
+    assert.ok(report.stdout.includes(String(Math.round(firstRun.completed))), report.stdout);
     const current = await bench("--report", dir);
-    assertEquals(current.code, 0, current.stderr);
-    assert(current.stdout.includes(`Earlier runs kept here (pass one to --report): ${archive}`));
+    assert.deepEqual(current.code, 0, current.stderr);
+    assert.ok(current.stdout.includes(`Earlier runs kept here (pass one to --report): ${archive}`));
     const empty = await bench("--report", join(dir, "nope"));
-    assertEquals(empty.code, 1);
-    assertMatch(empty.stderr, /does not exist/);
+    assert.deepEqual(empty.code, 1);
+    assert.match(empty.stderr, /does not exist/);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
@@ -266,29 +270,29 @@ Deno.test("Ctrl-C in the middle keeps the finished runs and leaves no server lis
         return false;
       }
     }, 30_000);
-    assert(started, "no run finished within 30 s");
+    assert.ok(started, "no run finished within 30 s");
     const servers = childPids(child.pid).filter((pid) => {
       const cmdline = Deno.readTextFileSync(`/proc/${pid}/cmdline`);
       return cmdline.includes("servers/");
     });
-    assertEquals(servers.length, 2);
+    assert.deepEqual(servers.length, 2);
     const ports = (await Promise.all(servers.map(listeningPorts))).flat();
-    assertEquals(ports.length, 2);
+    assert.deepEqual(ports.length, 2);
     child.kill("SIGINT");
     const status = await child.status;
     const stderr = new TextDecoder().decode(
       await new Response(child.stderr).arrayBuffer(),
     );
-    assertEquals(status.code, 130);
-    assertMatch(stderr, /interrupted; \d+ finished run\(s\) kept in/);
-    assert(
+    assert.deepEqual(status.code, 130);
+    assert.match(stderr, /interrupted; \d+ finished run\(s\) kept in/);
+    assert.ok(
       await eventually(() => servers.every((pid) => !isAlive(pid))),
       "a server outlived Ctrl-C",
     );
-    for (const port of ports) assertEquals(await isListening(port), false);
+    for (const port of ports) assert.deepEqual(await isListening(port), false);
     const kept = lines(runs);
-    assert(kept.length >= 2);
-    for (const line of kept) assertEquals(typeof JSON.parse(line).completed, "number");
+    assert.ok(kept.length >= 2);
+    for (const line of kept) assert.deepEqual(typeof JSON.parse(line).completed, "number");
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

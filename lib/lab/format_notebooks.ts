@@ -8,7 +8,7 @@
  * formatted by one `deno fmt` run with the project's line width, and the results are put back.
  *
  * Script: `deno run -A lib/lab/format_notebooks.ts [--check] [notebook or folder...]` (default:
- * `notebooks/` and `tests/fixtures/notebooks/`). `--check` changes nothing and exits 1 naming
+ * `notebooks/` and `tests/support/notebooks/`). `--check` changes nothing and exits 1 naming
  * every cell that is not formatted.
  *
  * @example
@@ -29,7 +29,7 @@ const LINE_WIDTH = 100;
 /** The folders formatted when no path is given. */
 export const DEFAULT_NOTEBOOK_DIRS: readonly string[] = [
   repoPath("notebooks"),
-  repoPath("tests", "fixtures", "notebooks"),
+  repoPath("tests", "support", "notebooks"),
 ];
 
 /** A code cell whose source `deno fmt` would change. */

@@ -1,4 +1,4 @@
-import { deepStrictEqual as assertEquals, ok as assert } from "node:assert/strict";
+import assert from "node:assert/strict";
 import * as Plot from "@observablehq/plot";
 import { parseHTML } from "linkedom";
 import {
@@ -30,10 +30,10 @@ function chartSvg(): string {
 
 Deno.test("countSvgCharts() counts charts, not legend swatches or icons", () => {
   const figure = chartSvg();
-  assert((figure.match(/<svg/g) ?? []).length >= 3, "a figure with a legend holds swatch SVGs");
-  assertEquals(countSvgCharts(figure), 1);
-  assertEquals(countSvgCharts(`<p>none</p>`), 0);
-  assertEquals(countSvgCharts(`<svg width="16" height="16"></svg><SVG viewBox="0 0 9 9">`), 1);
+  assert.ok((figure.match(/<svg/g) ?? []).length >= 3, "a figure with a legend holds swatch SVGs");
+  assert.deepEqual(countSvgCharts(figure), 1);
+  assert.deepEqual(countSvgCharts(`<p>none</p>`), 0);
+  assert.deepEqual(countSvgCharts(`<svg width="16" height="16"></svg><SVG viewBox="0 0 9 9">`), 1);
 });
 
 Deno.test("checkHtmlCharts() fails with the count when charts are missing", async () => {
@@ -41,9 +41,9 @@ Deno.test("checkHtmlCharts() fails with the count when charts are missing", asyn
   try {
     const path = `${dir}/r.html`;
     await Deno.writeTextFile(path, `<html><body>${chartSvg()}</body></html>`);
-    assertEquals(await checkHtmlCharts(path, 1), 1);
+    assert.deepEqual(await checkHtmlCharts(path, 1), 1);
     const message = await checkHtmlCharts(path, 2).then(() => "", (e) => e.message);
-    assert(message.includes("has 1 SVG chart(s), expected at least 2"), message);
+    assert.ok(message.includes("has 1 SVG chart(s), expected at least 2"), message);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
@@ -53,18 +53,21 @@ Deno.test("nonWhiteFraction() counts visible non-white pixels", () => {
   const white = [255, 255, 255, 255];
   const black = [0, 0, 0, 255];
   const clear = [0, 0, 0, 0];
-  assertEquals(
+  assert.deepEqual(
     nonWhiteFraction(new Uint8Array([...white, ...black, ...clear, ...black]), 2, 2),
     0.5,
   );
-  assertEquals(nonWhiteFraction(new Uint8Array(0), 0, 0), 0);
+  assert.deepEqual(nonWhiteFraction(new Uint8Array(0), 0, 0), 0);
 });
 
 Deno.test({
   name: "screenshotHtml() tells a page with a chart from a blank one",
   ignore: noChromium,
   async fn() {
-    assert(chromium !== null, "chromium is missing: run `deno task setup` (it installs chromium)");
+    assert.ok(
+      chromium !== null,
+      "chromium is missing: run `deno task setup` (it installs chromium)",
+    );
     const dir = await Deno.makeTempDir();
     try {
       await Deno.writeTextFile(`${dir}/blank.html`, "<html><body></body></html>");
@@ -79,10 +82,10 @@ Deno.test({
         width: 800,
         height: 600,
       });
-      assertEquals([blank.width, blank.height], [800, 600]);
-      assertEquals(blank.path, `${dir}/blank.png`);
-      assert(blank.nonWhiteFraction < 0.001, `blank page: ${blank.nonWhiteFraction}`);
-      assert(chart.nonWhiteFraction > 0.01, `chart page: ${chart.nonWhiteFraction}`);
+      assert.deepEqual([blank.width, blank.height], [800, 600]);
+      assert.deepEqual(blank.path, `${dir}/blank.png`);
+      assert.ok(blank.nonWhiteFraction < 0.001, `blank page: ${blank.nonWhiteFraction}`);
+      assert.ok(chart.nonWhiteFraction > 0.01, `chart page: ${chart.nonWhiteFraction}`);
     } finally {
       await Deno.remove(dir, { recursive: true });
     }
@@ -92,7 +95,7 @@ Deno.test({
 Deno.test("screenshotHtml() names a missing file", async () => {
   const message = await screenshotHtml("/nonexistent/report.html", { chromium: "/bin/true" })
     .then(() => "", (e) => e.message);
-  assert(message.startsWith("no HTML file at /nonexistent/report.html"), message);
+  assert.ok(message.startsWith("no HTML file at /nonexistent/report.html"), message);
 });
 
 Deno.test("externalReferences() lists what a page loads from outside, not links or data", () => {
@@ -111,21 +114,24 @@ Deno.test("externalReferences() lists what a page loads from outside, not links 
     <a href="#section">inside</a>
     <!-- <script src="http://commented.out/x.js"></script> -->
   </body></html>`;
-  assertEquals(externalReferences(page), [
+  assert.deepEqual(externalReferences(page), [
     "file:///usr/share/javascript/requirejs/require.min.js",
     "https://cdn.example/MathJax.js?config=x",
     "style.css",
     "fonts/x.woff",
     "https://fonts.example/css",
   ]);
-  assertEquals(externalReferences("<html><body><svg></svg></body></html>"), []);
+  assert.deepEqual(externalReferences("<html><body><svg></svg></body></html>"), []);
 });
 
 Deno.test({
   name: "checkOffline() sees a Loading box, a console error and a load from outside the file",
   ignore: noChromium,
   async fn() {
-    assert(chromium !== null, "chromium is missing: run `deno task setup` (it installs chromium)");
+    assert.ok(
+      chromium !== null,
+      "chromium is missing: run `deno task setup` (it installs chromium)",
+    );
     const dir = await Deno.makeTempDir();
     try {
       await Deno.writeTextFile(
@@ -137,13 +143,13 @@ Deno.test({
       await Deno.writeTextFile(`${dir}/chart.png`, "");
       await Deno.writeTextFile(`${dir}/good.html`, `<html><body>${chartSvg()}</body></html>`);
       const bad = await checkOffline(`${dir}/bad.html`, { chromium, settleMs: 200 });
-      assertEquals(bad.loadingBox, true);
-      assert(bad.problems.includes("console error: broken"), bad.problems.join("\n"));
-      assert(
+      assert.deepEqual(bad.loadingBox, true);
+      assert.ok(bad.problems.includes("console error: broken"), bad.problems.join("\n"));
+      assert.ok(
         bad.problems.some((p) => p.startsWith(`loads file://${dir}/chart.png from outside`)),
         bad.problems.join("\n"),
       );
-      assertEquals(await checkOffline(`${dir}/good.html`, { chromium, settleMs: 200 }), {
+      assert.deepEqual(await checkOffline(`${dir}/good.html`, { chromium, settleMs: 200 }), {
         problems: [],
         loadingBox: false,
       });

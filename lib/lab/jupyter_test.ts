@@ -1,19 +1,19 @@
-import { deepStrictEqual as assertEquals, ok as assert } from "node:assert/strict";
+import assert from "node:assert/strict";
 import { jupyterArgs, repeatsUrl, requireJupyter, startJupyter } from "./jupyter.ts";
 
 Deno.test("jupyterArgs() listens on loopback only, with the Deno kernel as default", () => {
   const args = jupyterArgs("notebook", "/repo/notebooks", 8888, false);
-  assertEquals(args.slice(0, 4), ["notebook", "--no-browser", "--ip", "127.0.0.1"]);
-  assert(args.includes("--notebook-dir=/repo/notebooks"));
-  assert(args.includes("--MultiKernelManager.default_kernel_name=deno"));
-  assert(!args.includes("--allow-root"));
-  assert(jupyterArgs("lab", "/d", 1, true).includes("--allow-root"));
+  assert.deepEqual(args.slice(0, 4), ["notebook", "--no-browser", "--ip", "127.0.0.1"]);
+  assert.ok(args.includes("--notebook-dir=/repo/notebooks"));
+  assert.ok(args.includes("--MultiKernelManager.default_kernel_name=deno"));
+  assert.ok(!args.includes("--allow-root"));
+  assert.ok(jupyterArgs("lab", "/d", 1, true).includes("--allow-root"));
 });
 
 Deno.test("requireJupyter() finds the registered Deno kernel (run `deno task setup` if not)", async () => {
   const ready = await requireJupyter();
-  assert(ready.kernelArgv.includes("jupyter"), ready.kernelArgv.join(" "));
-  assert((await Deno.stat(ready.kernelArgv[0]!)).isFile);
+  assert.ok(ready.kernelArgv.includes("jupyter"), ready.kernelArgv.join(" "));
+  assert.ok((await Deno.stat(ready.kernelArgv[0]!)).isFile);
 });
 
 Deno.test("requireJupyter() says to run setup when the kernel is not registered", async () => {
@@ -30,7 +30,7 @@ Deno.test("requireJupyter() says to run setup when the kernel is not registered"
       stderr: "piped",
     }).output();
     const message = new TextDecoder().decode(output.stdout).trim();
-    assertEquals(
+    assert.deepEqual(
       message,
       "the Deno Jupyter kernel is not registered: run `deno task setup` " +
         "(it runs `deno jupyter --install --force`)",
@@ -45,14 +45,14 @@ Deno.test("startJupyter() serves notebooks/ with the Deno kernel on loopback, an
   const jupyter = await startJupyter({ dir, port: 0, echo: false });
   try {
     const url = new URL(jupyter.url);
-    assertEquals(url.hostname, "127.0.0.1");
+    assert.deepEqual(url.hostname, "127.0.0.1");
     const token = url.searchParams.get("token");
-    assert(token, jupyter.url);
+    assert.ok(token, jupyter.url);
     const response = await fetch(`${url.origin}/api/kernelspecs?token=${token}`);
-    assertEquals(response.status, 200);
+    assert.deepEqual(response.status, 200);
     const specs = await response.json();
-    assertEquals(specs.default, "deno");
-    assert("deno" in specs.kernelspecs, Object.keys(specs.kernelspecs).join(", "));
+    assert.deepEqual(specs.default, "deno");
+    assert.ok("deno" in specs.kernelspecs, Object.keys(specs.kernelspecs).join(", "));
   } finally {
     await jupyter.stop();
     await Deno.remove(dir, { recursive: true });
@@ -62,7 +62,7 @@ Deno.test("startJupyter() serves notebooks/ with the Deno kernel on loopback, an
     await r.body?.cancel();
     return false;
   }, () => true);
-  assert(refused, "nothing listens after stop()");
+  assert.ok(refused, "nothing listens after stop()");
 });
 
 Deno.test("repeatsUrl() drops the banner lines that repeat the URL, keeps Jupyter's news", () => {
@@ -78,12 +78,12 @@ Deno.test("repeatsUrl() drops the banner lines that repeat the URL, keeps Jupyte
     "        http://127.0.0.1:45913/?token=f2edd5d93b40",
     "   ",
   ];
-  assertEquals(banner.filter((line) => !repeatsUrl(line)), []);
+  assert.deepEqual(banner.filter((line) => !repeatsUrl(line)), []);
   const news = [
     "[I 22:18:20.441 NotebookApp] Serving notebooks from local directory: /repo/notebooks",
     "[I 22:18:21.585 NotebookApp] Kernel started: 84e89cdc, name: deno",
   ];
-  assertEquals(news.filter((line) => !repeatsUrl(line)), news);
+  assert.deepEqual(news.filter((line) => !repeatsUrl(line)), news);
 });
 
 Deno.test({
@@ -131,21 +131,25 @@ Deno.test({
         headers: { "content-type": "application/json" },
         body: JSON.stringify({ name: "deno" }),
       });
-      assertEquals(response.status, 201);
+      assert.deepEqual(response.status, 201);
       const { id } = await response.json() as { id: string };
       const runtime = await new Deno.Command("jupyter", { args: ["--runtime-dir"] }).output();
       connectionFile = `${decoder.decode(runtime.stdout).trim()}/kernel-${id}.json`;
-      assert((await Deno.stat(connectionFile)).isFile, `${connectionFile} while it runs`);
+      assert.ok((await Deno.stat(connectionFile)).isFile, `${connectionFile} while it runs`);
     } finally {
       Deno.kill(-task.pid, "SIGINT");
       await reading;
       await Deno.remove(dir, { recursive: true });
     }
     const status = await task.status;
-    assertEquals(status.code, 0, `${out}\n${err}`);
-    assertEquals((`${out}${err}`.match(/\?token=/g) ?? []).length, 1, "the URL is printed once");
-    assert(!/Traceback|Error/.test(err), err);
+    assert.deepEqual(status.code, 0, `${out}\n${err}`);
+    assert.deepEqual(
+      (`${out}${err}`.match(/\?token=/g) ?? []).length,
+      1,
+      "the URL is printed once",
+    );
+    assert.ok(!/Traceback|Error/.test(err), err);
     const left = await Deno.stat(connectionFile).then(() => true, () => false);
-    assertEquals(left, false, `${connectionFile} is left behind`);
+    assert.deepEqual(left, false, `${connectionFile} is left behind`);
   },
 });

@@ -1,4 +1,4 @@
-import { deepStrictEqual as assertEquals, ok as assert } from "node:assert/strict";
+import assert from "node:assert/strict";
 import { describeFailure, executeNotebook, listNotebooks } from "./lab.ts";
 
 const CELL = 'const n = 1;\nif (n < 2) throw new Error("too few");';
@@ -24,8 +24,8 @@ Deno.test("describeFailure() keeps the cell and its error, drops Python and colo
     nbconvertStderr(["\x1b[31mError: too few\x1b[0m", "    at <anonymous>:2:18"]),
     ["await md`first`;", CELL],
   );
-  assertEquals(report.cell, 2);
-  assertEquals(report.text.split("\n"), [
+  assert.deepEqual(report.cell, 2);
+  assert.deepEqual(report.text.split("\n"), [
     "  | const n = 1;",
     '  | if (n < 2) throw new Error("too few");',
     "  Error: too few",
@@ -36,10 +36,10 @@ Deno.test("describeFailure() keeps the cell and its error, drops Python and colo
 Deno.test("describeFailure() shortens a long traceback and says when a cell timed out", () => {
   const long = Array.from({ length: 40 }, (_, i) => `    at frame${i}`);
   const report = describeFailure(nbconvertStderr(["Error: too few", ...long]));
-  assertEquals(report.cell, null);
-  assert(report.text.includes("... (21 more lines)"), report.text);
+  assert.deepEqual(report.cell, null);
+  assert.ok(report.text.includes("... (21 more lines)"), report.text);
   const timeout = describeFailure("nbclient.exceptions.CellTimeoutError: A cell timed out");
-  assert(timeout.text.includes("raise it with --timeout"), timeout.text);
+  assert.ok(timeout.text.includes("raise it with --timeout"), timeout.text);
 });
 
 Deno.test("listNotebooks() sorts, and selects by name, prefix or path", async () => {
@@ -48,12 +48,12 @@ Deno.test("listNotebooks() sorts, and selects by name, prefix or path", async ()
     for (const name of ["02_b.ipynb", "01_a.ipynb", "notes.txt"]) {
       await Deno.writeTextFile(`${dir}/${name}`, "{}");
     }
-    assertEquals(await listNotebooks(dir), [`${dir}/01_a.ipynb`, `${dir}/02_b.ipynb`]);
-    assertEquals(await listNotebooks(dir, ["02"]), [`${dir}/02_b.ipynb`]);
-    assertEquals(await listNotebooks(dir, [`${dir}/01_a.ipynb`, "01_a.ipynb"]), [
+    assert.deepEqual(await listNotebooks(dir), [`${dir}/01_a.ipynb`, `${dir}/02_b.ipynb`]);
+    assert.deepEqual(await listNotebooks(dir, ["02"]), [`${dir}/02_b.ipynb`]);
+    assert.deepEqual(await listNotebooks(dir, [`${dir}/01_a.ipynb`, "01_a.ipynb"]), [
       `${dir}/01_a.ipynb`,
     ]);
-    assertEquals(await listNotebooks(`${dir}/absent`), []);
+    assert.deepEqual(await listNotebooks(`${dir}/absent`), []);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
@@ -65,8 +65,8 @@ Deno.test("executeNotebook() refuses to overwrite the notebook it runs", async (
     await Deno.writeTextFile(`${dir}/a.ipynb`, `{"cells": [], "metadata": {}}`);
     const message = await executeNotebook(`${dir}/a.ipynb`, { outDir: dir })
       .then(() => "", (e) => e.message);
-    assert(message.includes("would overwrite"), message);
-    assert(message.includes("pick another outDir"), message);
+    assert.ok(message.includes("would overwrite"), message);
+    assert.ok(message.includes("pick another outDir"), message);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

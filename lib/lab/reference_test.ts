@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { repoPath } from "../notebook/paths.ts";
 import { writeReference } from "./reference.ts";
 
-const FIXTURES = repoPath("tests", "fixtures", "notebooks");
+const FIXTURES = repoPath("tests", "support", "notebooks");
 
 Deno.test("writeReference keeps the no-code report, the machine record and an index", async () => {
   const out = await Deno.makeTempDir({ prefix: "reference-" });

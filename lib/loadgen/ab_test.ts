@@ -7,7 +7,7 @@ import {
   parseAbPercentiles,
   parseAbReport,
 } from "./ab.ts";
-import { assertClose, fixture, responseSize, served } from "./test_support.ts";
+import { assertClose, fixture, responseSize, served } from "../../tests/support/loadgen.ts";
 import { validateSpec } from "./validate.ts";
 
 function parts(name: string) {

@@ -6,7 +6,12 @@ import {
   createAutocannonGenerator,
   parseAutocannonJson,
 } from "./autocannon.ts";
-import { fixture, responseSize, served, startConnectionCounter } from "./test_support.ts";
+import {
+  fixture,
+  responseSize,
+  served,
+  startConnectionCounter,
+} from "../../tests/support/loadgen.ts";
 import { validateSpec } from "./validate.ts";
 
 Deno.test("autocannon parser reads a clean count run", () => {

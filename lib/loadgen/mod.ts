@@ -31,7 +31,7 @@ export type { FlagOptions, ResolvedSpec } from "./validate.ts";
 export { GENERATOR_NAMES, INSTALL_HINTS } from "./detect.ts";
 export type { GeneratorInfo, GeneratorSet } from "./detect.ts";
 export { planGenerators } from "./plan.ts";
-export type { GeneratorPlan, SectionNeeds, SkippedSection } from "./plan.ts";
+export type { GeneratorPlan, PlanOptions, SectionNeeds, SkippedSection } from "./plan.ts";
 
 /** Options for {@link runLoad}. */
 export interface RunLoadOptions {
@@ -59,6 +59,16 @@ function generatorSet(options: { generators?: GeneratorSet } = {}): GeneratorSet
  *
  * Throws a `RunSpecError` for a bad spec before anything is spawned, and a `LoadGenError` when
  * the generator is missing, crashes, hangs past the run timeout or prints garbage.
+ *
+ * @example
+ * ```ts
+ * import { runLoad } from "../lib/notebook/mod.ts";
+ * const result = await runLoad(
+ *   { url: "http://127.0.0.1:8000/", requests: 1000, concurrency: 10, keepAlive: true },
+ *   { generator: "ab", quiet: true },
+ * );
+ * console.log(result.requestsPerSec, result.latencyMs.p99);
+ * ```
  */
 export async function runLoad(spec: RunSpec, options: RunLoadOptions = {}): Promise<RunResult> {
   validateSpec(spec);

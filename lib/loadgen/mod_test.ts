@@ -4,7 +4,7 @@ import { startAsync } from "../../servers/async.ts";
 import { createAbGenerator } from "./ab.ts";
 import { createGeneratorSet, type GeneratorSet } from "./detect.ts";
 import { getGenerator, listGenerators, runLoad } from "./mod.ts";
-import { served, startConnectionCounter } from "./test_support.ts";
+import { served, startConnectionCounter } from "../../tests/support/loadgen.ts";
 import type { GeneratorName, RunSpec } from "./types.ts";
 
 /** Generators installed here (ab, wrk and autocannon in CI; oha is not installable). */

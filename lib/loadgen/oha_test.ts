@@ -7,7 +7,7 @@ import {
   ohaResultParts,
   parseOhaJson,
 } from "./oha.ts";
-import { assertClose, fixture } from "./test_support.ts";
+import { assertClose, fixture } from "../../tests/support/loadgen.ts";
 import { validateSpec } from "./validate.ts";
 
 Deno.test("oha parser reads a clean 1.15 count run, converting seconds to ms", () => {

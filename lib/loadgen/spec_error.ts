@@ -6,5 +6,6 @@
 
 /** A run spec was refused; the message names the problem and the fix. */
 export class RunSpecError extends Error {
+  /** Always `"RunSpecError"`. */
   override name = "RunSpecError";
 }

@@ -39,13 +39,21 @@ export interface RunSpec {
 
 /** Latency figures in milliseconds. */
 export interface LatencyMs {
+  /** Mean over all responses. */
   mean: number;
+  /** Fastest response. */
   min: number;
+  /** Slowest response. */
   max: number;
+  /** Median: half the responses took at most this long. */
   p50: number;
+  /** 90th percentile. */
   p90: number;
+  /** 95th percentile. */
   p95: number;
+  /** 99th percentile. */
   p99: number;
+  /** 99.9th percentile. */
   p999: number;
 }
 
@@ -61,8 +69,11 @@ export interface HistogramBucket {
 
 /** Transport failures by kind. */
 export interface TransportFailures {
+  /** Connections that could not be made (refused, unreachable). */
   connect: number;
+  /** Requests that got no response within the tool's timeout. */
   timeout: number;
+  /** Connections the server reset or closed mid-request. */
   reset: number;
   /** Anything else the tool reported (read/write errors, ab's length mismatches...). */
   other: number;
@@ -148,6 +159,7 @@ export interface LoadGenerator {
 
 /** A load generator failed: the message names the tool and the cause, `stderrTail` its output. */
 export class LoadGenError extends Error {
+  /** Always `"LoadGenError"`. */
   override name = "LoadGenError";
   /** Creates an error; `stderrTail` is the end of the tool's standard error, if any. */
   constructor(message: string, readonly stderrTail = "") {

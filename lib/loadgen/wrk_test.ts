@@ -1,6 +1,11 @@
 import assert from "node:assert/strict";
 import { startAsync } from "../../servers/async.ts";
-import { fixture, responseSize, served, startConnectionCounter } from "./test_support.ts";
+import {
+  fixture,
+  responseSize,
+  served,
+  startConnectionCounter,
+} from "../../tests/support/loadgen.ts";
 import { validateSpec } from "./validate.ts";
 import { createWrkGenerator, parseWrkSummary, wrkArgs, wrkResultParts } from "./wrk.ts";
 

@@ -92,6 +92,13 @@ export function flushOutputs(): Promise<void> {
  * (SVG or HTML figure; its tick and facet labels made readable first, see `chart_labels.ts`), a
  * `Deno.jupyter` displayable, a string (as text), or anything else (as Deno would print it).
  * Outside Jupyter it prints a text form to the console.
+ *
+ * @example
+ * ```ts
+ * import { runExperiment, show, summarize, throughputChart } from "../lib/notebook/mod.ts";
+ * const { frame } = await runExperiment({ name: "root", targets: ["async", "threads"] });
+ * await show(throughputChart(summarize(frame)));
+ * ```
  */
 export async function show(value: unknown): Promise<void> {
   cellActivity()?.boundary();
@@ -117,7 +124,15 @@ export async function show(value: unknown): Promise<void> {
   await flushOutputs();
 }
 
-/** Shows Markdown text (rendered in Jupyter, printed as is in a console). */
+/**
+ * Shows Markdown text (rendered in Jupyter, printed as is in a console).
+ *
+ * @example
+ * ```ts
+ * import { showMarkdown } from "../lib/notebook/mod.ts";
+ * await showMarkdown("### What we measured\n\nThree models, one application, loopback only.");
+ * ```
+ */
 export async function showMarkdown(text: string): Promise<void> {
   cellActivity()?.boundary();
   checkNotSkipped("showing this text");
@@ -146,6 +161,14 @@ export async function showHtml(html: string, plain: string = stripTags(html)): P
 /**
  * Tagged template that shows Markdown: `` await md`Throughput was **${rps}** req/s` ``.
  * Interpolated values are inserted with `String(value)`.
+ *
+ * @example
+ * ```ts
+ * import { md, runExperiment, summaryRows } from "../lib/notebook/mod.ts";
+ * const { frame } = await runExperiment({ name: "root", targets: ["async", "threads"] });
+ * const top = summaryRows(frame).at(-1);
+ * await md`At c=${top?.concurrency} async served **${top?.medianRps.toFixed(0)} req/s**.`;
+ * ```
  */
 export function md(strings: TemplateStringsArray, ...values: unknown[]): Promise<void> {
   let text = strings[0] ?? "";
@@ -181,6 +204,14 @@ export interface TableOptions {
 /**
  * Shows a table: a polars DataFrame (Jupyter renders it as an HTML table) or an array of plain
  * objects (shown as a Markdown table whose columns are the keys of all rows, in first-seen order).
+ *
+ * @example
+ * ```ts
+ * import { reportTable, runExperiment, table } from "../lib/notebook/mod.ts";
+ * const { frame } = await runExperiment({ name: "root", targets: ["async", "threads"] });
+ * await table(reportTable(frame, "async"), { caption: "ab's figures for the async server" });
+ * await table([{ model: "async", cores: 1 }, { model: "workers", cores: 4 }]);
+ * ```
  */
 export async function table(
   data: FrameLike | readonly TableRow[],

@@ -1,4 +1,4 @@
-import { deepStrictEqual as assertEquals, ok as assert } from "node:assert/strict";
+import assert from "node:assert/strict";
 import { LAB02_EXPERIMENTS } from "./balancer_scenarios.ts";
 import {
   describeRuns,
@@ -17,27 +17,30 @@ const FULL_LAB_BUDGET_S = 12 * 60;
 
 Deno.test("timedRuns() times the slow runs with oha or wrk, else counts requests", () => {
   const full = profile("full");
-  assertEquals(timedRuns(full, ["ab", "wrk"], "ab"), { generator: "wrk", durationS: 1 });
-  assertEquals(timedRuns(full, ["oha", "wrk"], "ab"), { generator: "oha", durationS: 1 });
-  assertEquals(timedRuns(full, ["ab", "autocannon"], "ab"), { generator: "ab", requests: 1000 });
-  assertEquals(describeRuns({ generator: "wrk", durationS: 1 }), "1 s with wrk");
-  assertEquals(describeRuns({ generator: "ab", requests: 200 }), "200 requests with ab");
+  assert.deepEqual(timedRuns(full, ["ab", "wrk"], "ab"), { generator: "wrk", durationS: 1 });
+  assert.deepEqual(timedRuns(full, ["oha", "wrk"], "ab"), { generator: "oha", durationS: 1 });
+  assert.deepEqual(timedRuns(full, ["ab", "autocannon"], "ab"), {
+    generator: "ab",
+    requests: 1000,
+  });
+  assert.deepEqual(describeRuns({ generator: "wrk", durationS: 1 }), "1 s with wrk");
+  assert.deepEqual(describeRuns({ generator: "ab", requests: 200 }), "200 requests with ab");
 });
 
 Deno.test("the full lab's estimate fits the 12-minute budget, and the course experiment is intact", () => {
   const full = profile("full");
   // The 2020 experiment stays as the course ran it: GET /, n = 1000, six levels, three runs.
-  assertEquals([full.requests, full.repeats, full.levels], [1000, 3, [1, 5, 10, 15, 50, 100]]);
+  assert.deepEqual([full.requests, full.repeats, full.levels], [1000, 3, [1, 5, 10, 15, 50, 100]]);
   const estimate = estimateLab(full);
-  assertEquals([...estimate.perNotebook.keys()], [
+  assert.deepEqual([...estimate.perNotebook.keys()], [
     "01_async_vs_threads.ipynb",
     "02_load_balancer.ipynb",
     "03_why_numbers_lie.ipynb",
   ]);
-  assert(estimate.totalS <= FULL_LAB_BUDGET_S, `full lab estimated at ${estimate.totalS} s`);
-  assert(estimateLab(profile("quick")).totalS < estimate.totalS / 2, "quick is much shorter");
+  assert.ok(estimate.totalS <= FULL_LAB_BUDGET_S, `full lab estimated at ${estimate.totalS} s`);
+  assert.ok(estimateLab(profile("quick")).totalS < estimate.totalS / 2, "quick is much shorter");
   // Without a timed generator the slow sections count requests again, and take much longer.
-  assert(estimateLab(full, { timed: false }).totalS > 2 * estimate.totalS);
+  assert.ok(estimateLab(full, { timed: false }).totalS > 2 * estimate.totalS);
   // PDFs and reports without code add to it; a notebook not asked for is left out.
   const one = estimateLab(full, { notebooks: ["01_async_vs_threads.ipynb"] });
   const withPdf = estimateLab(full, {
@@ -45,8 +48,8 @@ Deno.test("the full lab's estimate fits the 12-minute budget, and the course exp
     pdfs: 2,
     extraReports: 1,
   });
-  assertEquals(one.perNotebook.size, 1);
-  assert(withPdf.totalS > one.totalS);
+  assert.deepEqual(one.perNotebook.size, 1);
+  assert.ok(withPdf.totalS > one.totalS);
 });
 
 Deno.test("experimentSeconds() adds server starts, one warm-up per target and the runs", () => {
@@ -63,8 +66,8 @@ Deno.test("experimentSeconds() adds server starts, one warm-up per target and th
   const timed = experimentSeconds(shape);
   const counted = experimentSeconds({ ...shape, durationS: null, requests: 2000 });
   // 2 targets x (2 levels x 3 repeats + 1 warm-up) = 14 runs of 1 s (or of 2000 / 1000 s).
-  assert(Math.abs((counted - timed) - 14) < 1e-9, `${counted} vs ${timed}`);
-  assert(timed >= 14);
+  assert.ok(Math.abs((counted - timed) - 14) < 1e-9, `${counted} vs ${timed}`);
+  assert.ok(timed >= 14);
 });
 
 Deno.test("every experiment a notebook runs is in the plan, and the plan names no other", async () => {
@@ -76,15 +79,15 @@ Deno.test("every experiment a notebook runs is in the plan, and the plan names n
     const run = [...sources.matchAll(new RegExp(`${direct.source}|${scenario.source}`, "g"))]
       .map((m) => m[1] ?? LAB02_EXPERIMENTS[m[2] as keyof typeof LAB02_EXPERIMENTS]);
     const planned = plan.steps.map((step) => step.name).filter((name) => /^\d\d-/.test(name));
-    assertEquals(planned, run, plan.notebook);
+    assert.deepEqual(planned, run, plan.notebook);
   }
 });
 
 Deno.test("notebook 03 reads its sizes from the plan", async () => {
   const notebook = await readNotebook(repoPath("notebooks", "03_why_numbers_lie.ipynb"));
   const sources = notebook.cells.map(cellSource).join("\n");
-  assert(sources.includes("const size = numbersLieSizes(lab);"));
-  assert(
+  assert.ok(sources.includes("const size = numbersLieSizes(lab);"));
+  assert.ok(
     numbersLieSizes(profile("quick")).closedRequests <
       numbersLieSizes(profile("full")).closedRequests,
   );

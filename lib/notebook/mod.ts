@@ -44,3 +44,18 @@ export * from "./balancer_scenarios.ts";
 export * from "../experiment/page_visit.ts";
 export * from "../results/balancer_story.ts";
 export * from "../results/row_format.ts";
+
+// Types the functions above take or return, defined where they belong.
+export type { ProgressRenderer, ProgressState } from "../experiment/progress.ts";
+export type { RunRecord } from "../results/run_record.ts";
+export type { ServerHandle } from "../../servers/server_handle.ts";
+export type {
+  BalancerEngine,
+  BalancerHandle,
+  BalancerMode,
+  BalancerStats,
+} from "../../servers/balancer.ts";
+export { STRATEGY_NAMES, type StrategyName } from "../../servers/balancer/strategies.ts";
+export type { BackendStats } from "../../servers/balancer/backend.ts";
+export type { HandoffStats } from "../../servers/threads/pool.ts";
+export { MODEL_NAMES, type ModelName } from "../../servers/models.ts";

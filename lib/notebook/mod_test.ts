@@ -1,8 +1,4 @@
-import {
-  deepStrictEqual as assertEquals,
-  match as assertMatch,
-  ok as assert,
-} from "node:assert/strict";
+import assert from "node:assert/strict";
 import { Progress, type ProgressRenderer } from "../experiment/progress.ts";
 import { inJupyter, markdownTable } from "./display.ts";
 import { repoPath, repoRoot } from "./paths.ts";
@@ -11,7 +7,7 @@ import { formatSeconds, progressDisplay, progressText } from "./progress_display
 import { isRunningPort, linkRunning, startFresh, stopStarted } from "./started.ts";
 
 Deno.test("profile() defaults to full and reads quick", () => {
-  assertEquals(profile(""), {
+  assert.deepEqual(profile(""), {
     name: "full",
     requests: 1000,
     repeats: 3,
@@ -19,7 +15,7 @@ Deno.test("profile() defaults to full and reads quick", () => {
     timedRunS: 1,
     timedLevels: [1, 5, 10, 50, 100],
   });
-  assertEquals(profile("quick"), {
+  assert.deepEqual(profile("quick"), {
     name: "quick",
     requests: 200,
     repeats: 1,
@@ -27,7 +23,7 @@ Deno.test("profile() defaults to full and reads quick", () => {
     timedRunS: 1,
     timedLevels: [1, 10, 50],
   });
-  assertEquals(profile(" quick "), profile("quick"));
+  assert.deepEqual(profile(" quick "), profile("quick"));
 });
 
 Deno.test("profile() reads LAB_PROFILE, and unset means full", async () => {
@@ -42,8 +38,8 @@ Deno.test("profile() reads LAB_PROFILE, and unset means full", async () => {
     return new TextDecoder().decode(output.stdout).trim();
   };
   const home = { HOME: Deno.env.get("HOME") ?? "/tmp" };
-  assertEquals(await nameWith({ ...home, LAB_PROFILE: "quick" }), "quick");
-  assertEquals(await nameWith(home), "full");
+  assert.deepEqual(await nameWith({ ...home, LAB_PROFILE: "quick" }), "quick");
+  assert.deepEqual(await nameWith(home), "full");
 });
 
 Deno.test("profile() refuses an unknown name with the allowed values", () => {
@@ -53,33 +49,33 @@ Deno.test("profile() refuses an unknown name with the allowed values", () => {
   } catch (error) {
     message = (error as Error).message;
   }
-  assert(message.includes(`got "fast"`), message);
-  assert(message.includes("LAB_PROFILE=quick or LAB_PROFILE=full"), message);
-  assert(!message.includes("\n"), "the error is one line");
+  assert.ok(message.includes(`got "fast"`), message);
+  assert.ok(message.includes("LAB_PROFILE=quick or LAB_PROFILE=full"), message);
+  assert.ok(!message.includes("\n"), "the error is one line");
 });
 
 Deno.test("profile() returns a copy the caller may change", () => {
   const mine = profile("quick");
   (mine.levels as number[]).push(1000);
-  assertEquals(PROFILES.quick.levels, [1, 10, 50]);
+  assert.deepEqual(PROFILES.quick.levels, [1, 10, 50]);
 });
 
 Deno.test("repoRoot() is the folder holding deno.json and lib/notebook/mod.ts", async () => {
   const root = repoRoot();
-  assert(!root.endsWith("/"));
-  assert((await Deno.stat(`${root}/deno.json`)).isFile);
-  assertEquals(repoPath("lib", "notebook", "mod.ts"), `${root}/lib/notebook/mod.ts`);
+  assert.ok(!root.endsWith("/"));
+  assert.ok((await Deno.stat(`${root}/deno.json`)).isFile);
+  assert.deepEqual(repoPath("lib", "notebook", "mod.ts"), `${root}/lib/notebook/mod.ts`);
 });
 
 Deno.test("markdownTable() unions the keys and escapes pipes", () => {
   const text = markdownTable([{ model: "async", rps: 100 }, { model: "a|b", p99: 2 }]);
-  assertEquals(text.split("\n"), [
+  assert.deepEqual(text.split("\n"), [
     "| model | rps | p99 |",
     "| --- | --- | --- |",
     "| async | 100 |  |",
     "| a\\|b |  | 2 |",
   ]);
-  assertEquals(markdownTable([]), "_(no rows)_");
+  assert.deepEqual(markdownTable([]), "_(no rows)_");
 });
 
 Deno.test("progressText() shows bar, count, label and ETA, then the total time", () => {
@@ -87,24 +83,24 @@ Deno.test("progressText() shows bar, count, label and ETA, then the total time",
     { done: 3, total: 12, label: "async c=10", elapsedS: 6, etaS: 18 },
     12,
   );
-  assertEquals(running, "███░░░░░░░░░ 3/12 (25%) · async c=10 · 6 s elapsed · ETA 18 s");
+  assert.deepEqual(running, "███░░░░░░░░░ 3/12 (25%) · async c=10 · 6 s elapsed · ETA 18 s");
   const unknown = progressText({ done: 0, total: 4, label: "", elapsedS: 0, etaS: null }, 4);
-  assertEquals(unknown, "░░░░ 0/4 (0%) · 0 s elapsed · ETA unknown");
+  assert.deepEqual(unknown, "░░░░ 0/4 (0%) · 0 s elapsed · ETA unknown");
   const done = progressText({ done: 4, total: 4, label: "last", elapsedS: 125, etaS: 0 }, 4);
-  assertEquals(done, "████ 4/4 (100%) · last · done in 2 min 05 s");
+  assert.deepEqual(done, "████ 4/4 (100%) · last · done in 2 min 05 s");
 });
 
 Deno.test("markdownTable() links only to servers that are running", async () => {
   const rows = [{ url: "http://127.0.0.1:41234/status/404" }, { url: "http://127.0.0.1:5/" }];
-  assertEquals(markdownTable(rows, (port) => port === 41234).split("\n").slice(2), [
+  assert.deepEqual(markdownTable(rows, (port) => port === 41234).split("\n").slice(2), [
     "| <http://127.0.0.1:41234/status/404> |",
     "| `http://127.0.0.1:5/` |",
   ]);
-  assertEquals(
+  assert.deepEqual(
     linkRunning("see http://localhost:80/x, done", () => false),
     "see `http://localhost:80/x,` done",
   );
-  assertEquals(linkRunning("https://example.org/a", () => false), "https://example.org/a");
+  assert.deepEqual(linkRunning("https://example.org/a", () => false), "https://example.org/a");
   // By default a port counts as running while a server started with startFresh holds it.
   const server = await startFresh("link-check", () => {
     const started = Deno.serve(
@@ -115,16 +111,22 @@ Deno.test("markdownTable() links only to servers that are running", async () => 
     return Promise.resolve({ url, shutdown: () => started.shutdown() });
   });
   const port = Number(new URL(server.url).port);
-  assert(isRunningPort(port));
-  assertEquals(markdownTable([{ url: `${server.url}/` }]).split("\n")[2], `| <${server.url}/> |`);
+  assert.ok(isRunningPort(port));
+  assert.deepEqual(
+    markdownTable([{ url: `${server.url}/` }]).split("\n")[2],
+    `| <${server.url}/> |`,
+  );
   await stopStarted("link-check");
-  assert(!isRunningPort(port));
-  assertEquals(markdownTable([{ url: `${server.url}/` }]).split("\n")[2], `| \`${server.url}/\` |`);
+  assert.ok(!isRunningPort(port));
+  assert.deepEqual(
+    markdownTable([{ url: `${server.url}/` }]).split("\n")[2],
+    `| \`${server.url}/\` |`,
+  );
 });
 
 Deno.test("progressText() estimates an ETA its caller did not give", () => {
   const text = progressText({ done: 2, total: 5, label: "run 3", elapsedS: 4, etaS: null }, 5);
-  assertEquals(text, "██░░░ 2/5 (40%) · run 3 · 4 s elapsed · ETA 6 s");
+  assert.deepEqual(text, "██░░░ 2/5 (40%) · run 3 · 4 s elapsed · ETA 6 s");
 });
 
 Deno.test("progressText() counts failures and tells a stop from an end", () => {
@@ -137,7 +139,7 @@ Deno.test("progressText() counts failures and tells a stop from an end", () => {
     etaS: 3,
     finished: true,
   };
-  assertEquals(progressText(stopped, 4), "██░░ 2/4 (50%, 1 failed) · x · stopped after 3 s");
+  assert.deepEqual(progressText(stopped, 4), "██░░ 2/4 (50%, 1 failed) · x · stopped after 3 s");
 });
 
 Deno.test("progressDisplay() plugs into lib/experiment/progress.ts as its renderer", () => {
@@ -146,17 +148,17 @@ Deno.test("progressDisplay() plugs into lib/experiment/progress.ts as its render
   progress.begin("one");
   progress.end();
   progress.finish();
-  assertEquals(progress.state.done, 1);
+  assert.deepEqual(progress.state.done, 1);
 });
 
 Deno.test("formatSeconds() scales to minutes and hours", () => {
-  assertEquals(formatSeconds(0.4), "0 s");
-  assertEquals(formatSeconds(59.6), "1 min 00 s");
-  assertEquals(formatSeconds(3725), "1 h 02 min");
+  assert.deepEqual(formatSeconds(0.4), "0 s");
+  assert.deepEqual(formatSeconds(59.6), "1 min 00 s");
+  assert.deepEqual(formatSeconds(3725), "1 h 02 min");
 });
 
 Deno.test("outside Jupyter the helpers print to the console", async () => {
-  assertEquals(inJupyter(), false);
+  assert.deepEqual(inJupyter(), false);
   const script = `
     import { log, md, progressDisplay, show, showHtml, table } from ${
     JSON.stringify(new URL("./mod.ts", import.meta.url).href)
@@ -178,21 +180,21 @@ Deno.test("outside Jupyter the helpers print to the console", async () => {
     stderr: "piped",
   }).output();
   const stdout = new TextDecoder().decode(output.stdout);
-  assertEquals(output.code, 0, new TextDecoder().decode(output.stderr));
+  assert.deepEqual(output.code, 0, new TextDecoder().decode(output.stderr));
   const lines = stdout.trimEnd().split("\n");
-  assertEquals(lines.slice(0, 5), [
+  assert.deepEqual(lines.slice(0, 5), [
     "## Title 2",
     "a log line 42",
     "plain text",
     `[svg chart: rps chart, 52 characters of markup]`,
     "bold words",
   ]);
-  assertEquals(lines.slice(5, 8), ["Results", "| model | rps |", "| --- | --- |"]);
+  assert.deepEqual(lines.slice(5, 8), ["Results", "| model | rps |", "| --- | --- |"]);
   // Not a terminal: the first and the final state only, never a line per update.
   const progress = lines.filter((line) => line.includes("/2 ("));
-  assertEquals(progress.length, 2, stdout);
-  assertMatch(progress[0] ?? "", /0\/2 \(0%\) · first/);
-  assertMatch(progress[1] ?? "", /2\/2 \(100%\) · last · done in 2 s/);
+  assert.deepEqual(progress.length, 2, stdout);
+  assert.match(progress[0] ?? "", /0\/2 \(0%\) · first/);
+  assert.match(progress[1] ?? "", /2\/2 \(100%\) · last · done in 2 s/);
 });
 
 Deno.test("startFresh() stops the earlier server of the same name", async () => {
@@ -212,15 +214,15 @@ Deno.test("startFresh() stops the earlier server of the same name", async () => 
   let firstDone = false;
   first.server.finished.then(() => firstDone = true);
   const second = await startFresh("hello", start);
-  assert(firstDone, "the first server was stopped before the second started");
+  assert.ok(firstDone, "the first server was stopped before the second started");
   const response = await fetch(`http://127.0.0.1:${second.server.addr.port}/`);
-  assertEquals(await response.text(), "ok");
+  assert.deepEqual(await response.text(), "ok");
   await stopStarted();
   await second.server.finished;
 });
 
 Deno.test("profileMarkdown() names the profile's sizes and how to change them", () => {
-  assertEquals(
+  assert.deepEqual(
     profileMarkdown(PROFILES.quick),
     "Profile **quick**: 200 requests per run, 1 measured run(s) per cell after one warm-up run, " +
       "concurrency levels 1, 10, 50. Set `LAB_PROFILE=quick` or `LAB_PROFILE=full` before " +

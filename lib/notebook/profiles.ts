@@ -67,6 +67,13 @@ export const DEFAULT_PROFILE: ProfileName = "full";
 /**
  * The lab profile named by `name` (default: the `LAB_PROFILE` environment variable; unset or
  * empty means {@link DEFAULT_PROFILE}). Throws a one-line error naming the allowed values.
+ *
+ * @example
+ * ```ts
+ * import { profile, profileMarkdown, showMarkdown } from "../lib/notebook/mod.ts";
+ * const lab = profile(); // from LAB_PROFILE: "quick" or "full"
+ * await showMarkdown(profileMarkdown(lab));
+ * ```
  */
 export function profile(name: string | undefined = Deno.env.get("LAB_PROFILE")): LabProfile {
   const chosen = name === undefined || name.trim() === "" ? DEFAULT_PROFILE : name.trim();

@@ -41,6 +41,12 @@ export interface ProgressDisplayOptions {
  * can be sent are merged (only the newest is drawn). In a terminal the line is redrawn with `\r`;
  * in a log (not a terminal) a line is printed at most every `logEveryS` seconds, plus the last.
  * Await the returned promise of the final call so the last state is on the wire.
+ *
+ * @example
+ * ```ts
+ * import { progressDisplay, runExperiment } from "../lib/notebook/mod.ts";
+ * await runExperiment({ name: "io", targets: ["async"], progress: progressDisplay() });
+ * ```
  */
 export function progressDisplay(options: ProgressDisplayOptions = {}): ProgressRender {
   const width = options.width ?? 30;

@@ -25,6 +25,13 @@ function running(): Map<string, Stoppable> {
  * Starts something under a name, first stopping what an earlier run of the same cell started
  * under that name, so re-running a cell replaces its server instead of failing with "address in
  * use" or leaking the old one.
+ *
+ * @example
+ * ```ts
+ * import { startCluster, startFresh } from "../lib/notebook/mod.ts";
+ * // Running the cell again stops the cluster the last run started before starting a new one.
+ * const cluster = await startFresh("02-cluster", () => startCluster({ port: 0, backendPort: 0 }));
+ * ```
  */
 export async function startFresh<T extends Stoppable>(
   name: string,

@@ -39,6 +39,7 @@ export const BETWEEN_CALLS_MS = 500;
 
 /** Work stopped by Jupyter's interrupt button; the message is one line and says what was kept. */
 export class InterruptedError extends Error {
+  /** Always `"InterruptedError"`. */
   override name = "InterruptedError";
   /** Makes the error; its stack is the message alone (a kernel shows the stack as traceback). */
   constructor(message: string) {

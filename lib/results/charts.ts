@@ -145,6 +145,13 @@ function targetsOf(rows: Rows, field = "target"): string[] {
  * Throughput against concurrency: median req/s per target (lines and dots, one colour per
  * target), the 95% interval of each cell as a vertical bar, log x with the measured levels as
  * ticks. Takes the {@link summarize} DataFrame or its rows.
+ *
+ * @example
+ * ```ts
+ * import { runExperiment, show, summarize, throughputChart } from "../notebook/mod.ts";
+ * const { frame } = await runExperiment({ name: "root", targets: ["async", "threads"] });
+ * await show(throughputChart(summarize(frame), { title: "GET /: throughput vs concurrency" }));
+ * ```
  */
 export function throughputChart(
   summary: pl.DataFrame | readonly SummaryRow[],
@@ -212,6 +219,22 @@ interface FacetedLogLogLayout {
   title: string;
 }
 
+/** A log scale for Plot's `x` or `y` option, as {@link readableLogScale} makes it. */
+export interface ReadableLogScale {
+  /** Always `"log"`. */
+  type: "log";
+  /** The axis label. */
+  label: string;
+  /** Grid lines at the ticks. */
+  grid: boolean;
+  /** From a power of ten to a power of ten. */
+  domain: [number, number];
+  /** The labelled ticks. */
+  ticks: number[];
+  /** Writes a tick in plain numbers (`0.1`, `1k`). */
+  tickFormat: (value: number) => string;
+}
+
 /**
  * A log scale over `values` that a student can read: its domain runs from the power of ten at or
  * below the smallest value to the one at or above the largest (so every point is inside the
@@ -221,7 +244,7 @@ interface FacetedLogLogLayout {
 export function readableLogScale(
   values: readonly number[],
   label: string,
-): Plot.ScaleOptions & { domain: [number, number]; ticks: number[] } {
+): ReadableLogScale {
   const positive = values.filter((value) => numeric(value) && value > 0);
   const low = positive.length === 0 ? 1 : Math.min(...positive);
   const high = positive.length === 0 ? 10 : Math.max(...positive);
@@ -284,6 +307,13 @@ const PERCENTILES = [["p50", "p50Ms"], ["p90", "p90Ms"], ["p99", "p99Ms"]] as co
 /**
  * Latency percentiles against concurrency: one panel each for p50, p90 and p99 (medians over
  * repeats), one colour per target, log x and log y. Takes the {@link summarize} DataFrame.
+ *
+ * @example
+ * ```ts
+ * import { latencyChart, runExperiment, show, summarize } from "../notebook/mod.ts";
+ * const { frame } = await runExperiment({ name: "root", targets: ["async", "threads"] });
+ * await show(latencyChart(summarize(frame), { title: "GET /: latency vs concurrency" }));
+ * ```
  */
 export function latencyChart(
   summary: pl.DataFrame | readonly SummaryRow[],
@@ -319,6 +349,14 @@ function parseHistogram(record: RunRecord): HistogramBucket[] {
  * The latency distribution of one run: from a histogram's buckets, from per-request latencies
  * in ms (binned here), or from a {@link RunRecord} (its stored histogram, with its p50 and p99
  * marked). Throws when there is nothing to draw.
+ *
+ * @example
+ * ```ts
+ * import { latencyDistributionChart, runExperiment, show } from "../notebook/mod.ts";
+ * const io = await runExperiment({ name: "io", targets: ["async"], path: "/io?ms=20" });
+ * await show(latencyDistributionChart(io.records[0]!));
+ * await show(latencyDistributionChart([1.2, 1.4, 2.0, 2.1, 3.5, 9.8])); // latencies in ms
+ * ```
  */
 export function latencyDistributionChart(
   input: readonly HistogramBucket[] | readonly number[] | RunRecord,
@@ -385,6 +423,13 @@ export const OURS_LABEL = "this lab";
  * concurrency on log scales, one colour per server (`async`, `threads`, ... shared with our
  * target names). Runs that never finished have no figure and are counted in the title.
  * `seeds` is {@link loadSeeds}'s DataFrame, `ours` the {@link summarize} DataFrame.
+ *
+ * @example
+ * ```ts
+ * import { loadSeeds, runExperiment, seedsChart, show, summarize } from "../notebook/mod.ts";
+ * const { frame } = await runExperiment({ name: "root", targets: ["async", "threads"] });
+ * await show(seedsChart(loadSeeds(), summarize(frame)));
+ * ```
  */
 export function seedsChart(
   seeds: pl.DataFrame,
@@ -483,6 +528,23 @@ export interface TimelineChartOptions extends ChartOptions {
  * Requests per second each backend of a balancer received over time: one line per backend,
  * events (a backend stopped, restarted) as labelled dashed lines. Takes rows with `timeS`,
  * `backend` and `requestsPerSec`, as `timelineRows` in `lib/results/balancer_timeline.ts` makes them.
+ *
+ * @example
+ * ```ts
+ * import {
+ *   backendTimelineChart,
+ *   recordBalancerStats,
+ *   show,
+ *   startCluster,
+ *   timelineRows,
+ * } from "../notebook/mod.ts";
+ * const cluster = await startCluster({ port: 0, backendPort: 0 });
+ * const recorder = recordBalancerStats(cluster.url, { intervalMs: 100 });
+ * // ... run a load, stop a backend and note when ...
+ * const samples = await recorder.stop();
+ * const events = [{ timeS: 2, label: "backend 2 stopped" }];
+ * await show(backendTimelineChart(timelineRows(samples), { events }));
+ * ```
  */
 export function backendTimelineChart(
   rows: pl.DataFrame | readonly object[],

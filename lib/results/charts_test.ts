@@ -13,7 +13,7 @@ import {
 import { summarize } from "./results.ts";
 import { runsFrame } from "./results_store.ts";
 import { loadSeeds } from "./seeds.ts";
-import { sampleRecord, type SampleRun } from "./testdata/run_results.ts";
+import { sampleRecord, type SampleRun } from "../../tests/support/run_results.ts";
 
 const LEVELS = [1, 5, 10, 50, 100];
 const RUNS: SampleRun[] = ["async", "threads", "workers"].flatMap((target, t) =>

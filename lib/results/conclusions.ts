@@ -326,7 +326,23 @@ export function conclusions(
   return [...sentences, ...warnings(rows, settings)];
 }
 
-/** {@link conclusions} as a Markdown list under a heading, for a notebook or a report. */
+/**
+ * {@link conclusions} as a Markdown list under a heading, for a notebook or a report.
+ *
+ * @example
+ * ```ts
+ * import {
+ *   compareTargets,
+ *   conclusionsMarkdown,
+ *   runExperiment,
+ *   showMarkdown,
+ *   summarize,
+ * } from "../notebook/mod.ts";
+ * const { frame } = await runExperiment({ name: "root", targets: ["async", "threads"] });
+ * const comparison = compareTargets(frame, "async", "threads");
+ * await showMarkdown(conclusionsMarkdown(summarize(frame), comparison));
+ * ```
+ */
 export function conclusionsMarkdown(
   summary: pl.DataFrame | readonly SummaryRow[],
   comparisons?: pl.DataFrame | readonly pl.DataFrame[],

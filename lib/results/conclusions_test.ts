@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { conclusions, conclusionsMarkdown } from "./conclusions.ts";
 import { compareTargets, summarize, type SummaryRow } from "./results.ts";
 import { runsFrame } from "./results_store.ts";
-import { sampleRecord, type SampleRun } from "./testdata/run_results.ts";
+import { sampleRecord, type SampleRun } from "../../tests/support/run_results.ts";
 
 function frame(runs: SampleRun[]) {
   return runsFrame(runs.map(sampleRecord));

@@ -91,7 +91,20 @@ export const VERDICT_TABLE_SCHEMA = {
   verdict: "str",
 } as const;
 
-/** The section's verdicts as one compact table: comparison, level, ratio, p, Holm's p, words. */
+/**
+ * The section's verdicts as one compact table: comparison, level, ratio, p, Holm's p, words.
+ *
+ * @example
+ * ```ts
+ * import { compareTargets, runExperiment, table, verdictTable } from "../notebook/mod.ts";
+ * const { frame } = await runExperiment({ name: "root", targets: ["async", "threads", "workers"] });
+ * const comparisons = [
+ *   compareTargets(frame, "async", "threads"),
+ *   compareTargets(frame, "workers", "async"),
+ * ];
+ * await table(verdictTable(comparisons));
+ * ```
+ */
 export function verdictTable(comparisons: pl.DataFrame | readonly pl.DataFrame[]): pl.DataFrame {
   return frameFromRows(
     holmVerdicts(comparisons).map((v) => ({
@@ -178,8 +191,18 @@ export function headlineFindings(
  *
  * @example
  * ```ts
- * const comparisons = [compareTargets(io.frame, "async", "threads")];
- * await showMarkdown(findingsMarkdown("`/io?ms=20`", summarize(io.frame), comparisons));
+ * import {
+ *   compareTargets,
+ *   findingsMarkdown,
+ *   runExperiment,
+ *   showMarkdown,
+ *   summarize,
+ *   table,
+ *   verdictTable,
+ * } from "../notebook/mod.ts";
+ * const { frame } = await runExperiment({ name: "root", targets: ["async", "threads"] });
+ * const comparisons = [compareTargets(frame, "async", "threads")];
+ * await showMarkdown(findingsMarkdown("`GET /`", summarize(frame), comparisons));
  * await table(verdictTable(comparisons));
  * ```
  */

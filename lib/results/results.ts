@@ -47,6 +47,13 @@ function requireTarget(df: pl.DataFrame, target: string, what: string): void {
  * The 2020 report table for one target: one row per run, ordered by concurrency then repeat,
  * numbered from 1, with ab's own figures rounded as ab prints them. "Failed requests" counts
  * transport failures only; error statuses are in "Non-2xx".
+ *
+ * @example
+ * ```ts
+ * import { reportTable, runExperiment, table } from "../notebook/mod.ts";
+ * const { frame } = await runExperiment({ name: "root", targets: ["async", "threads"] });
+ * await table(reportTable(frame, "threads"));
+ * ```
  */
 export function reportTable(df: pl.DataFrame, target: string): pl.DataFrame {
   requireColumns(df, ["target", "concurrency", "repeat", "wallTimeS", "completed"], "reportTable");
@@ -183,13 +190,31 @@ function groupRuns(df: pl.DataFrame): Map<string, Record<string, unknown>[]> {
  * the mean over repeats (Student t; null bounds with one run), latency medians over runs, and
  * totals of failures, non-2xx and completed requests, and the median CPU of the load generator
  * (null when the runs lack `generatorCpuPercent`). Pass the runs of one path and generator.
+ *
+ * @example
+ * ```ts
+ * import { runExperiment, show, summarize } from "../notebook/mod.ts";
+ * const { frame } = await runExperiment({ name: "root", targets: ["async", "threads"] });
+ * await show(summarize(frame)); // one row per target and concurrency level
+ * ```
  */
 export function summarize(df: pl.DataFrame): pl.DataFrame {
   requireColumns(df, RUN_COLUMNS, "summarize");
   return frameFromRows(summaryRows(df) as unknown as Record<string, unknown>[], SUMMARY_SCHEMA);
 }
 
-/** The rows {@link summarize} makes, as plain objects. */
+/**
+ * The rows {@link summarize} makes, as plain objects.
+ *
+ * @example
+ * ```ts
+ * import { runExperiment, summaryRows } from "../notebook/mod.ts";
+ * const { frame } = await runExperiment({ name: "root", targets: ["async", "threads"] });
+ * const at = (target: string, c: number) =>
+ *   summaryRows(frame).find((row) => row.target === target && row.concurrency === c);
+ * console.log(at("async", 10)?.medianRps, at("async", 10)?.p99Ms);
+ * ```
+ */
 export function summaryRows(df: pl.DataFrame): SummaryRow[] {
   requireColumns(df, RUN_COLUMNS, "summaryRows");
   return [...groupRuns(df).values()].map((runs) => {
@@ -218,7 +243,15 @@ export function summaryRows(df: pl.DataFrame): SummaryRow[] {
   });
 }
 
-/** Formats a ratio as "1.8x" (two decimals under 1.1x, none from 100x). */
+/**
+ * Formats a ratio as "1.8x" (two decimals under 1.1x, none from 100x).
+ *
+ * @example
+ * ```ts
+ * import { formatFactor, md } from "../notebook/mod.ts";
+ * await md`The balancer gave **${formatFactor(1.52)}** the throughput of one backend.`;
+ * ```
+ */
 export function formatFactor(factor: number): string {
   if (!Number.isFinite(factor)) return "infinitely";
   const digits = factor < 1.1 ? 2 : factor >= 100 ? 0 : 1;
@@ -269,6 +302,13 @@ export const ALPHA = 0.05;
  * overlap, and a verdict in words, e.g. "async is 1.8x faster than threads at c=50 (p=0.003)".
  * A difference counts when Welch's p < 0.05; with fewer than 2 runs per target the verdict
  * says it cannot tell, and t, df, p and ciOverlap are null.
+ *
+ * @example
+ * ```ts
+ * import { compareTargets, runExperiment, table } from "../notebook/mod.ts";
+ * const { frame } = await runExperiment({ name: "root", targets: ["async", "threads"] });
+ * await table(compareTargets(frame, "async", "threads")); // ratio, p-value and verdict per level
+ * ```
  */
 export function compareTargets(df: pl.DataFrame, a: string, b: string): pl.DataFrame {
   requireColumns(df, RUN_COLUMNS, "compareTargets");

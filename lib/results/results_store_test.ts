@@ -10,7 +10,7 @@ import {
   runsFrame,
   saveJson,
 } from "./results_store.ts";
-import { sampleRecord } from "./testdata/run_results.ts";
+import { sampleRecord } from "../../tests/support/run_results.ts";
 
 Deno.test("appendRun writes one line per run and loadRuns reads them back", () => {
   const dir = join(Deno.makeTempDirSync(), "nested", "exp");

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { RUN_RECORD_COLUMNS, toRunRecord } from "./run_record.ts";
-import { sampleRunResult } from "./testdata/run_results.ts";
+import { sampleRunResult } from "../../tests/support/run_results.ts";
 
 const meta = {
   experiment: "e1",

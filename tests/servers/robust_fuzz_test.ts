@@ -17,7 +17,7 @@ import {
   pick,
   type Random,
   randomInt,
-} from "../robust_support.ts";
+} from "../support/robust.ts";
 import { fetchAll } from "../support/servers/http.ts";
 import { testEachModel } from "../support/servers/models.ts";
 

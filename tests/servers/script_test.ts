@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { MODEL_NAMES, MODELS } from "../../servers/models.ts";
 import { TEST_SIZES } from "../support/servers/models.ts";
-import { eventually, portFree } from "../harness_procs.ts";
+import { eventually, portFree } from "../support/procs.ts";
 import { runModelScript } from "../support/servers/scripts.ts";
 
 for (const name of MODEL_NAMES) {

@@ -3,7 +3,7 @@ import { MODEL_NAMES } from "../../servers/models.ts";
 import { fetchAll } from "../support/servers/http.ts";
 import { startTestModel, TEST_SIZES } from "../support/servers/models.ts";
 import { type HostStart, spawnModelHost } from "../support/servers/model_host.ts";
-import { eventually, portFree } from "../harness_procs.ts";
+import { eventually, portFree } from "../support/procs.ts";
 
 // The models run in a child process that counts its own worker threads: under
 // `deno test --parallel` this process also holds the workers of other test modules.

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { fixture, throwsWith } from "../test_support.ts";
+import { fixture, throwsWith } from "../../../tests/support/loadgen.ts";
 import {
   aggregatedStats,
   parseCsv,

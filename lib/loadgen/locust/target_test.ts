@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { isPrivateIPv4, resolveLocustTarget } from "./target.ts";
-import { throwsWith } from "../test_support.ts";
+import { throwsWith } from "../../../tests/support/loadgen.ts";
 import { RunSpecError } from "../validate.ts";
 
 const spec = (url: string) => ({ url, requests: 10, concurrency: 2 });

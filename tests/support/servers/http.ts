@@ -5,7 +5,7 @@
  * @module
  */
 
-import { concat } from "../../robust_support.ts";
+import { concat } from "../robust.ts";
 import type { StatsReport } from "../../../servers/app.ts";
 
 /** A response read to the end. */

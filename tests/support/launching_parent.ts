@@ -5,8 +5,8 @@
  * @module
  */
 
-import { launchScript } from "../lib/experiment/launch.ts";
+import { launchScript } from "../../lib/experiment/launch.ts";
 
-const target = await launchScript(new URL("../servers/async.ts", import.meta.url).href);
+const target = await launchScript(new URL("../../servers/async.ts", import.meta.url).href);
 console.log(JSON.stringify({ pid: target.pid, port: target.port }));
 setInterval(() => {}, 60_000);

@@ -7,8 +7,8 @@
  */
 
 import { join } from "node:path";
-import { runExperiment } from "../lib/experiment/experiment.ts";
-import { packHandIn } from "../lib/class/pack.ts";
+import { runExperiment } from "../../lib/experiment/experiment.ts";
+import { packHandIn } from "../../lib/class/pack.ts";
 
 /** One student of the sample class and how their run differs. */
 export interface SampleStudent {

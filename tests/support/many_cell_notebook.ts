@@ -6,7 +6,7 @@
  * display that updates one output in place. Built with the helpers of `lib/notebook/mod.ts`, or with
  * the kernel's bare calls (no wait after the output) to show what the helpers prevent.
  *
- * Script: `deno run -A tests/notebook_fixture.ts [runs]` executes both forms `runs` times
+ * Script: `deno run -A tests/support/many_cell_notebook.ts [runs]` executes both forms `runs` times
  * (default 5) and prints how many outputs each run lost.
  *
  * @module
@@ -14,8 +14,8 @@
 
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
-import { denoNotebook, type Notebook, outputText } from "../lib/lab/notebook_check.ts";
-import { repoPath } from "../lib/notebook/paths.ts";
+import { denoNotebook, type Notebook, outputText } from "../../lib/lab/notebook_check.ts";
+import { repoPath } from "../../lib/notebook/paths.ts";
 
 /** Options for {@link manyCellNotebook}. */
 export interface ManyCellOptions {
@@ -47,7 +47,8 @@ export function chartCells(cells: number): number {
 
 /**
  * Builds the notebook: a setup cell, then `cells` output cells showing `cell-1`... in turn, then
- * a progress cell. Imports use absolute URLs, so the notebook runs from any folder.
+ * a progress cell. Imports use absolute URLs, so the notebook runs from any folder that
+ * {@link writeNotebook} wrote it to.
  */
 export function manyCellNotebook(options: ManyCellOptions = {}): Notebook {
   const cells = options.cells ?? 25;
@@ -133,7 +134,10 @@ export function missingMarkers(notebook: Notebook, cells: number): string[] {
   return missing;
 }
 
-/** Writes `notebook` as `<dir>/<name>.ipynb` and returns its path. */
+/**
+ * Writes `notebook` as `<dir>/<name>.ipynb`, with a `deno.json` holding the repository's import
+ * map beside it, and returns its path.
+ */
 export async function writeNotebook(
   dir: string,
   name: string,
@@ -141,12 +145,17 @@ export async function writeNotebook(
 ): Promise<string> {
   const path = join(dir, `${name}.ipynb`);
   await Deno.writeTextFile(path, JSON.stringify(notebook, null, 1) + "\n");
+  // The kernel starts in `dir`: the repository's import map lets lib/ resolve its bare imports
+  // ("nodejs-polars") there too.
+  const config = JSON.parse(await Deno.readTextFile(repoPath("deno.json")));
+  const local = { imports: config.imports, unstable: config.unstable };
+  await Deno.writeTextFile(join(dir, "deno.json"), JSON.stringify(local, null, 2) + "\n");
   return path;
 }
 
 if (import.meta.main) {
-  const { executeNotebook } = await import("../lib/lab/lab.ts");
-  const { readNotebook } = await import("../lib/lab/notebook_check.ts");
+  const { executeNotebook } = await import("../../lib/lab/lab.ts");
+  const { readNotebook } = await import("../../lib/lab/notebook_check.ts");
   const runs = Number(Deno.args[0] ?? 5);
   const cells = 25;
   const dir = await Deno.makeTempDir({ prefix: "lab-lost-outputs-" });

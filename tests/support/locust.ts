@@ -5,7 +5,7 @@
  * @module
  */
 
-import type { LocustOptions, LocustWorkerLaunch } from "../lib/loadgen/locust/locust.ts";
+import type { LocustOptions, LocustWorkerLaunch } from "../../lib/loadgen/locust/locust.ts";
 
 /** Process ids whose command line contains `text` (none: an empty list). */
 export async function pidsMatching(text: string): Promise<number[]> {

@@ -1,7 +1,7 @@
 /**
  * A server that counts requests per client address, for the network-namespace test.
  *
- * `deno run -A tests/locust_fixture_counting_server.ts HOSTNAME`: prints `listening PORT`, answers
+ * `deno run -A tests/support/counting_server.ts HOSTNAME`: prints `listening PORT`, answers
  * every path with `hello`, except `GET /counts` (not counted): a JSON map address -> requests.
  * Stops when standard input closes.
  *

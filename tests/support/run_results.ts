@@ -4,8 +4,8 @@
  * @module
  */
 
-import type { RunResult } from "../../loadgen/types.ts";
-import { type RunRecord, toRunRecord } from "../run_record.ts";
+import type { RunResult } from "../../lib/loadgen/types.ts";
+import { type RunRecord, toRunRecord } from "../../lib/results/run_record.ts";
 
 /** A clean ab-style result: 1000 requests at concurrency 10 in 0.5 s, overridable. */
 export function sampleRunResult(overrides: Partial<RunResult> = {}): RunResult {

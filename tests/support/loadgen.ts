@@ -33,7 +33,7 @@ export function throwsWith<E extends Error>(
 
 /** Reads a fixture from `testdata/`. */
 export function fixture(name: string): string {
-  return Deno.readTextFileSync(new URL(`./testdata/${name}`, import.meta.url));
+  return Deno.readTextFileSync(new URL(`../../lib/loadgen/testdata/${name}`, import.meta.url));
 }
 
 /** The async server's `served` counter (requests other than /health and /stats). */
