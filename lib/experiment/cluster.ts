@@ -88,7 +88,7 @@ let clusters = 0;
  *
  * @example
  * ```ts
- * import { startCluster } from "../notebook/mod.ts";
+ * import { startCluster } from "../lib/notebook/mod.ts";
  * const cluster = await startCluster({ port: 0, backendPort: 0 });
  * const response = await fetch(`${cluster.url}/`);
  * console.log(response.headers.get("x-backend")); // which backend answered

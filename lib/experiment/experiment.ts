@@ -16,7 +16,7 @@
  *
  * @example
  * ```ts
- * import { runExperiment } from "../notebook/mod.ts";
+ * import { runExperiment } from "../lib/notebook/mod.ts";
  * const { frame } = await runExperiment({
  *   name: "async-vs-threads",
  *   targets: ["async", "threads"],
@@ -143,7 +143,7 @@ function framed(records: readonly ExperimentRecord[]): pl.DataFrame {
  *   show,
  *   summarize,
  *   throughputChart,
- * } from "../notebook/mod.ts";
+ * } from "../lib/notebook/mod.ts";
  * const lab = profile();
  * const io = await runExperiment({
  *   name: "01-io",

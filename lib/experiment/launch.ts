@@ -197,7 +197,7 @@ export function hasTaskset(): boolean {
  *
  * @example
  * ```ts
- * import { launchScript, repoPath } from "../notebook/mod.ts";
+ * import { launchScript, repoPath } from "../lib/notebook/mod.ts";
  * const target = await launchScript(repoPath("servers", "async.ts"), { name: "intro-async" });
  * console.log(await (await fetch(`${target.url}/`)).text());
  * await target.stop();

@@ -148,7 +148,7 @@ function targetsOf(rows: Rows, field = "target"): string[] {
  *
  * @example
  * ```ts
- * import { runExperiment, show, summarize, throughputChart } from "../notebook/mod.ts";
+ * import { runExperiment, show, summarize, throughputChart } from "../lib/notebook/mod.ts";
  * const { frame } = await runExperiment({ name: "root", targets: ["async", "threads"] });
  * await show(throughputChart(summarize(frame), { title: "GET /: throughput vs concurrency" }));
  * ```
@@ -310,7 +310,7 @@ const PERCENTILES = [["p50", "p50Ms"], ["p90", "p90Ms"], ["p99", "p99Ms"]] as co
  *
  * @example
  * ```ts
- * import { latencyChart, runExperiment, show, summarize } from "../notebook/mod.ts";
+ * import { latencyChart, runExperiment, show, summarize } from "../lib/notebook/mod.ts";
  * const { frame } = await runExperiment({ name: "root", targets: ["async", "threads"] });
  * await show(latencyChart(summarize(frame), { title: "GET /: latency vs concurrency" }));
  * ```
@@ -352,7 +352,7 @@ function parseHistogram(record: RunRecord): HistogramBucket[] {
  *
  * @example
  * ```ts
- * import { latencyDistributionChart, runExperiment, show } from "../notebook/mod.ts";
+ * import { latencyDistributionChart, runExperiment, show } from "../lib/notebook/mod.ts";
  * const io = await runExperiment({ name: "io", targets: ["async"], path: "/io?ms=20" });
  * await show(latencyDistributionChart(io.records[0]!));
  * await show(latencyDistributionChart([1.2, 1.4, 2.0, 2.1, 3.5, 9.8])); // latencies in ms
@@ -426,7 +426,7 @@ export const OURS_LABEL = "this lab";
  *
  * @example
  * ```ts
- * import { loadSeeds, runExperiment, seedsChart, show, summarize } from "../notebook/mod.ts";
+ * import { loadSeeds, runExperiment, seedsChart, show, summarize } from "../lib/notebook/mod.ts";
  * const { frame } = await runExperiment({ name: "root", targets: ["async", "threads"] });
  * await show(seedsChart(loadSeeds(), summarize(frame)));
  * ```
@@ -537,7 +537,7 @@ export interface TimelineChartOptions extends ChartOptions {
  *   show,
  *   startCluster,
  *   timelineRows,
- * } from "../notebook/mod.ts";
+ * } from "../lib/notebook/mod.ts";
  * const cluster = await startCluster({ port: 0, backendPort: 0 });
  * const recorder = recordBalancerStats(cluster.url, { intervalMs: 100 });
  * // ... run a load, stop a backend and note when ...

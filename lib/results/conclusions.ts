@@ -337,7 +337,7 @@ export function conclusions(
  *   runExperiment,
  *   showMarkdown,
  *   summarize,
- * } from "../notebook/mod.ts";
+ * } from "../lib/notebook/mod.ts";
  * const { frame } = await runExperiment({ name: "root", targets: ["async", "threads"] });
  * const comparison = compareTargets(frame, "async", "threads");
  * await showMarkdown(conclusionsMarkdown(summarize(frame), comparison));

@@ -96,7 +96,7 @@ export const VERDICT_TABLE_SCHEMA = {
  *
  * @example
  * ```ts
- * import { compareTargets, runExperiment, table, verdictTable } from "../notebook/mod.ts";
+ * import { compareTargets, runExperiment, table, verdictTable } from "../lib/notebook/mod.ts";
  * const { frame } = await runExperiment({ name: "root", targets: ["async", "threads", "workers"] });
  * const comparisons = [
  *   compareTargets(frame, "async", "threads"),
@@ -199,7 +199,7 @@ export function headlineFindings(
  *   summarize,
  *   table,
  *   verdictTable,
- * } from "../notebook/mod.ts";
+ * } from "../lib/notebook/mod.ts";
  * const { frame } = await runExperiment({ name: "root", targets: ["async", "threads"] });
  * const comparisons = [compareTargets(frame, "async", "threads")];
  * await showMarkdown(findingsMarkdown("`GET /`", summarize(frame), comparisons));

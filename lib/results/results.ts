@@ -50,7 +50,7 @@ function requireTarget(df: pl.DataFrame, target: string, what: string): void {
  *
  * @example
  * ```ts
- * import { reportTable, runExperiment, table } from "../notebook/mod.ts";
+ * import { reportTable, runExperiment, table } from "../lib/notebook/mod.ts";
  * const { frame } = await runExperiment({ name: "root", targets: ["async", "threads"] });
  * await table(reportTable(frame, "threads"));
  * ```
@@ -193,7 +193,7 @@ function groupRuns(df: pl.DataFrame): Map<string, Record<string, unknown>[]> {
  *
  * @example
  * ```ts
- * import { runExperiment, show, summarize } from "../notebook/mod.ts";
+ * import { runExperiment, show, summarize } from "../lib/notebook/mod.ts";
  * const { frame } = await runExperiment({ name: "root", targets: ["async", "threads"] });
  * await show(summarize(frame)); // one row per target and concurrency level
  * ```
@@ -208,7 +208,7 @@ export function summarize(df: pl.DataFrame): pl.DataFrame {
  *
  * @example
  * ```ts
- * import { runExperiment, summaryRows } from "../notebook/mod.ts";
+ * import { runExperiment, summaryRows } from "../lib/notebook/mod.ts";
  * const { frame } = await runExperiment({ name: "root", targets: ["async", "threads"] });
  * const at = (target: string, c: number) =>
  *   summaryRows(frame).find((row) => row.target === target && row.concurrency === c);
@@ -248,7 +248,7 @@ export function summaryRows(df: pl.DataFrame): SummaryRow[] {
  *
  * @example
  * ```ts
- * import { formatFactor, md } from "../notebook/mod.ts";
+ * import { formatFactor, md } from "../lib/notebook/mod.ts";
  * await md`The balancer gave **${formatFactor(1.52)}** the throughput of one backend.`;
  * ```
  */
@@ -305,7 +305,7 @@ export const ALPHA = 0.05;
  *
  * @example
  * ```ts
- * import { compareTargets, runExperiment, table } from "../notebook/mod.ts";
+ * import { compareTargets, runExperiment, table } from "../lib/notebook/mod.ts";
  * const { frame } = await runExperiment({ name: "root", targets: ["async", "threads"] });
  * await table(compareTargets(frame, "async", "threads")); // ratio, p-value and verdict per level
  * ```
