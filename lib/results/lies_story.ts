@@ -37,7 +37,8 @@ import {
 } from "../stats.ts";
 import type { RunResult } from "../loadgen/types.ts";
 import { ms, pct, rps } from "./format.ts";
-import type { GeneratorPoint, PercentileRow } from "./why_charts.ts";
+import type { ConnectPoint, GeneratorPoint, PercentileRow } from "./why_charts.ts";
+import type { SummaryRow } from "../results.ts";
 
 /** A table row for the notebook's `table()`. */
 export type Row = Record<string, string | number>;
@@ -597,4 +598,55 @@ export function explanation2020Markdown(seeds: pl.DataFrame): string {
     ...leakEvidence(seeds).map(leakSentence),
     retryStepsSentence(retrySteps(seeds)),
   ].map((item) => `- ${item}`).join("\n");
+}
+
+// ---------------------------------------------------------------- shapes for the charts
+
+/** Labelled runs as {@link RatePoint}s (label, concurrency, req/s). */
+export function ratePoints(runs: readonly LabelledResult[]): RatePoint[] {
+  return runs.map(({ label, concurrency, result }) => ({
+    label,
+    concurrency,
+    rps: result.requestsPerSec,
+  }));
+}
+
+/**
+ * Labelled single runs as rows for `throughputChart` (one run per cell: no interval drawn); label
+ * the chart's y axis accordingly ("requests per second, one run").
+ */
+export function throughputRows(runs: readonly LabelledResult[]): SummaryRow[] {
+  return ratePoints(runs).map((p) => ({
+    target: p.label,
+    concurrency: p.concurrency,
+    medianRps: p.rps,
+    rpsCiLow: null,
+    rpsCiHigh: null,
+  })) as unknown as SummaryRow[];
+}
+
+/** Section 5's samples as chart points, one panel per backlog. */
+export function connectPoints(
+  runs: readonly { backlog: number; samples: readonly ConnectionSample[] }[],
+): ConnectPoint[] {
+  return runs.flatMap(({ backlog, samples }) =>
+    samples.map((s) => ({
+      backlog: `backlog ${backlog}`,
+      startS: s.startMs / 1000,
+      connectMs: s.connectMs ?? s.totalMs ?? 10_000,
+      ok: s.error === null,
+    }))
+  );
+}
+
+/**
+ * The requests a server had served at the end of its first batch under `limit` req/s, or null
+ * when every batch stayed at or above it (exercise 4: when does the leak make it unusable?).
+ */
+export function servedWhenBelow(
+  batches: readonly Batch[],
+  server: string,
+  limit: number,
+): number | null {
+  return batches.find((b) => b.server === server && b.rps < limit)?.served ?? null;
 }
