@@ -233,6 +233,9 @@ export async function generatorRuns(options: GeneratorRunsOptions): Promise<Gene
   });
 }
 
+/** Seconds the open-loop sender runs on its schedule before the measured run (a cold start). */
+export const OPEN_LOOP_WARMUP_S = 0.5;
+
 /** Options of {@link stallRuns}. */
 export interface StallOptions {
   /** Time between the starts of two stalls, ms. */
@@ -282,7 +285,10 @@ export async function stallRuns(options: StallOptions): Promise<StallRuns> {
       { generator: options.generator, quiet: true },
     );
     const middle = await stalls();
-    const open = await openLoopProcess({ url, rate: options.rate, durationS: options.durationS });
+    const open = await openLoopProcess(
+      { url, rate: options.rate, durationS: options.durationS },
+      { warmupS: OPEN_LOOP_WARMUP_S },
+    );
     const end = await stalls();
     const oha = options.oha
       ? await runLoad(

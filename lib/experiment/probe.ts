@@ -28,6 +28,8 @@ const CONFIG = fileURLToPath(new URL("../../deno.json", import.meta.url));
 
 /** Options of the probes. */
 export interface ProbeOptions {
+  /** Open loop only: seconds sent on the same schedule before the measured run, not recorded. */
+  warmupS?: number;
   /** CPU list to pin the sender to with `taskset` (e.g. "1"), when taskset is installed. */
   pin?: string;
 }
@@ -73,9 +75,9 @@ export async function openLoopProcess(
   checkOpenLoopSpec(spec);
   return await runChild<OpenLoopSample>(
     "open-loop",
-    spec,
+    { ...spec, warmupS: options.warmupS },
     `open loop: ${spec.rate} req/s for ${spec.durationS} s`,
-    spec.durationS,
+    spec.durationS + (options.warmupS ?? 0),
     options,
   );
 }

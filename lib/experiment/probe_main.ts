@@ -10,7 +10,7 @@
  * @module
  */
 
-import { runOpenLoop } from "../open_loop.ts";
+import { type OpenLoopSpec, runOpenLoop } from "../open_loop.ts";
 import { measureConnections } from "../connect_times.ts";
 
 /** The probes this script runs. */
@@ -24,7 +24,12 @@ export async function runProbe(kind: string, json: string): Promise<unknown[]> {
   } catch {
     throw new Error(`the spec is not JSON: pass e.g. '{"url":"http://127.0.0.1:8000/"}'`);
   }
-  if (kind === "open-loop") return await runOpenLoop(spec as Parameters<typeof runOpenLoop>[0]);
+  if (kind === "open-loop") {
+    const { warmupS, ...schedule } = spec as OpenLoopSpec & { warmupS?: number };
+    // A fresh process pays for its first connections and a cold JIT: warm up off the record.
+    if (warmupS) await runOpenLoop({ ...schedule, durationS: warmupS });
+    return await runOpenLoop(schedule);
+  }
   if (kind === "connect") {
     return await measureConnections(spec as Parameters<typeof measureConnections>[0]);
   }

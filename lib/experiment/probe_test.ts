@@ -13,21 +13,24 @@ function busyFor(ms: number): void {
 Deno.test("openLoopProcess: the caller's blocked event loop does not delay the sender", async () => {
   const server = await launchScript(ASYNC, { name: "probe-test-async" });
   try {
-    const running = openLoopProcess({ url: server.url + "/", rate: 100, durationS: 1.5 });
-    // Wait until the schedule is surely running, then block this process for 600 ms: a sender
-    // in this event loop would start every request scheduled meanwhile up to 600 ms late.
-    await new Promise((resolve) => setTimeout(resolve, 600));
+    const running = openLoopProcess({ url: server.url + "/", rate: 100, durationS: 2 }, {
+      warmupS: 0.5,
+    });
+    // Wait until the measured schedule is surely running (a process start and the warm-up),
+    // then block this process for 600 ms: a sender in this event loop would start every request
+    // scheduled meanwhile up to 600 ms late.
+    await new Promise((resolve) => setTimeout(resolve, 1500));
     const blockedFrom = performance.now();
     busyFor(600);
     const samples = await running;
-    assert.equal(samples.length, 150);
+    assert.equal(samples.length, 200);
     assert.ok(samples.every((s) => s.status === 200), "every request answered 200");
     const latencies = samples.map((s) => s.latencyMs!).sort((a, b) => a - b);
     const median = latencies[Math.floor(latencies.length / 2)]!;
     assert.ok(median < 100, `median latency ${median} ms (blocked at ${blockedFrom})`);
-    // In this process, 600 ms of blocking would put about 40% of the samples 100+ ms late.
+    // In this process, 600 ms of blocking would put about 30 samples 300+ ms late.
     const late = latencies.filter((x) => x >= 300).length;
-    assert.ok(late < 15, `${late} of 150 requests 300+ ms late: the sender shared our event loop`);
+    assert.ok(late < 15, `${late} of 200 requests 300+ ms late: the sender shared our event loop`);
   } finally {
     await server.stop();
   }
@@ -43,6 +46,19 @@ Deno.test("connectTimesProcess: a new connection per request, timed by the child
     });
     assert.equal(samples.length, 20);
     assert.ok(samples.every((s) => s.status === 200 && s.connectMs !== null && s.error === null));
+  } finally {
+    await server.stop();
+  }
+});
+
+Deno.test("openLoopProcess: a warm-up runs off the record, the schedule's samples only", async () => {
+  const server = await launchScript(ASYNC, { name: "probe-test-warm" });
+  try {
+    const samples = await openLoopProcess({ url: server.url + "/", rate: 50, durationS: 0.4 }, {
+      warmupS: 0.2,
+    });
+    assert.equal(samples.length, 20);
+    assert.equal(samples[0]!.intendedMs, 0, "the measured schedule starts at its own zero");
   } finally {
     await server.stop();
   }

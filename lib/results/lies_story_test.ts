@@ -63,7 +63,8 @@ Deno.test("errorPageSentence: a 404 as fast as the real page is called fast and 
   assert.match(text, /\*\*1\.05x\*\* the throughput of the real page: fast and wrong/);
   assert.doesNotMatch(text, /slow/);
   assert.equal(errorPageTable(runs)[1]!["Non-2xx responses"], 1000);
-  assert.equal(errorPageTable(runs)[1]!["our flag"], "1000 non-2xx");
+  assert.equal(errorPageTable(runs)[1]!["our flag"], "non-2xx: 1000 of 1000");
+  assert.equal(errorPageTable(runs)[0]!["our flag"], "clean");
   // The opposite: the error page slower, and then an "error page" that answered 200.
   runs[1]!.result.requestsPerSec = 5000;
   assert.match(errorPageSentence(runs, "ab"), /\*\*0\.50x\*\*.*slower here/);
@@ -131,10 +132,15 @@ Deno.test("stallSentence: says the closed loop hid the stalls only when its p99 
   assert.match(text, /the open loop reported \*\*p99 = 95\.0 ms\*\*/);
   assert.match(text, /= \*\*90 ms\*\*/);
   assert.match(text, /It hid the stalls: the open loop's p99 was \*\*238x\*\* as high/);
+  assert.match(text, /= \*\*90 ms\*\*; the measured p99 is close to it/);
+  assert.match(text, /met one: below 1%/);
   assert.equal(stallTable(hidden, schedule).length, 2);
   const shown = { ...hidden, closed: result({ completed: 1000, p99: 90, max: 101 }) };
   const honest = stallSentence(shown, schedule);
   assert.match(honest, /did not hide the stalls in this run/);
+  assert.match(honest, /met one: above 1%/);
+  const late = { ...hidden, open: openSamples(slowTail.map((x) => x * 4)) };
+  assert.match(stallSentence(late, schedule), /above it: after each stall the server also works/);
   assert.doesNotMatch(honest, /It hid/);
 });
 
