@@ -555,7 +555,8 @@ export function batchesSentence(batches: readonly Batch[], leaky: string, fixed:
     `**${rps(l.at(-1)!.rps)} req/s**. The same code without the leak went from ` +
     `${ms(f[0]!.msPerRequest)} to ${ms(f.at(-1)!.msPerRequest)} ms (${formatFactor(growth(f))}).`;
   if (growth(l) >= SLOWED && growth(l) >= SLOWED * growth(f)) {
-    return `${head} The leaky server slowed down as it served, the fixed one did not: its ` +
+    const other = growth(f) >= SLOWED ? `far less (${formatFactor(growth(f))})` : "did not";
+    return `${head} The leaky server slowed down as it served, the fixed one ${other}: its ` +
       "numbers depend on how many requests came before, that is, on the order the cells ran in.";
   }
   return `${head} In this run the leaky server did not slow down beyond the fixed one's change ` +

@@ -194,6 +194,8 @@ Deno.test("batchesSentence: 'slowed down' only when the leaky server did and the
   assert.match(text, /After 150 requests the leaky server needed \*\*10\.0 ms\*\*/);
   assert.match(text, /slowed down as it served, the fixed one did not/);
   assert.equal(batchesTable(leak).length, 2);
+  const both = [...batches("leaky", [0.5, 5, 50]), ...batches("fixed", [0.5, 0.5, 1.1])];
+  assert.match(batchesSentence(both, "leaky", "fixed"), /the fixed one far less \(2\.2x\)/);
   const none = batchesSentence(
     [...batches("leaky", [0.5, 0.55, 0.6]), ...batches("fixed", [0.5, 0.5, 0.5])],
     "leaky",

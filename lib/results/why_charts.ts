@@ -183,6 +183,7 @@ export function connectTimesChart(
     width: 640,
     height: 320,
     marginLeft: 60,
+    marginRight: 90,
     fy: { label: null },
     x: { label: "request start, s" },
     y: { type: "log", label: "connect ms", grid: true },
