@@ -543,7 +543,12 @@ export const SLOWED = 1.5;
  * last, beside the same code without the leak; "slowed down" only beyond {@link SLOWED} and
  * beyond the fixed server's own change.
  */
-export function batchesSentence(batches: readonly Batch[], leaky: string, fixed: string): string {
+export function batchesSentence(
+  batches: readonly Batch[],
+  leaky: string,
+  fixed: string,
+  pool?: string,
+): string {
   const series = (label: string) => batches.filter((b) => b.server === label);
   const l = series(leaky);
   const f = series(fixed);
@@ -554,13 +559,21 @@ export function batchesSentence(batches: readonly Batch[], leaky: string, fixed:
     `the start (${formatFactor(growth(l))}); its throughput went from ${rps(l[0]!.rps)} to ` +
     `**${rps(l.at(-1)!.rps)} req/s**. The same code without the leak went from ` +
     `${ms(f[0]!.msPerRequest)} to ${ms(f.at(-1)!.msPerRequest)} ms (${formatFactor(growth(f))}).`;
+  const p = pool === undefined ? [] : series(pool);
+  const poolText = p.length < 2
+    ? ""
+    : ` The thread pool went from ${ms(p[0]!.msPerRequest)} to ${ms(p.at(-1)!.msPerRequest)} ms ` +
+      (growth(p) >= SLOWED
+        ? `(${formatFactor(growth(p))}): it slowed down too, so look for a cause of its own.`
+        : `(${formatFactor(growth(p))}): threads without the leak did not slow down.`);
   if (growth(l) >= SLOWED && growth(l) >= SLOWED * growth(f)) {
     const other = growth(f) >= SLOWED ? `far less (${formatFactor(growth(f))})` : "did not";
     return `${head} The leaky server slowed down as it served, the fixed one ${other}: its ` +
-      "numbers depend on how many requests came before, that is, on the order the cells ran in.";
+      "numbers depend on how many requests came before, that is, on the order the cells ran in." +
+      poolText;
   }
   return `${head} In this run the leaky server did not slow down beyond the fixed one's change ` +
-    `(${formatFactor(SLOWED)} is the mark): too few requests for its leak to show.`;
+    `(${formatFactor(SLOWED)} is the mark): too few requests for its leak to show.` + poolText;
 }
 
 /** A seed row at concurrency 1 of one report's two servers. */

@@ -196,6 +196,16 @@ Deno.test("batchesSentence: 'slowed down' only when the leaky server did and the
   assert.equal(batchesTable(leak).length, 2);
   const both = [...batches("leaky", [0.5, 5, 50]), ...batches("fixed", [0.5, 0.5, 1.1])];
   assert.match(batchesSentence(both, "leaky", "fixed"), /the fixed one far less \(2\.2x\)/);
+  const withPool = [...leak, ...batches("pool", [12, 3, 3])];
+  assert.match(
+    batchesSentence(withPool, "leaky", "fixed", "pool"),
+    /thread pool went from 12\.0 to 3\.00 ms \(0\.25x\): threads without the leak did not slow/,
+  );
+  const poolSlows = [...leak, ...batches("pool", [1, 3, 9])];
+  assert.match(
+    batchesSentence(poolSlows, "leaky", "fixed", "pool"),
+    /\(9\.0x\): it slowed down too, so look for a cause of its own/,
+  );
   const none = batchesSentence(
     [...batches("leaky", [0.5, 0.55, 0.6]), ...batches("fixed", [0.5, 0.5, 0.5])],
     "leaky",
