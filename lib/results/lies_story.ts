@@ -228,13 +228,12 @@ export const BUSY_CORE = 0.8;
 
 /**
  * Section 3's finding: the spread of one server's req/s across generators, each one's CPU per
- * request, and whether the busiest generator used about a whole core (the likely limit) or not.
+ * request, and whether the slowest generator used about a whole core (the likely limit) or not.
  */
 export function generatorsSentence(points: readonly GeneratorCost[], cores: number): string {
   if (points.length === 0) return "No generator ran.";
   const fastest = points.reduce((a, b) => (a.rps >= b.rps ? a : b));
   const slowest = points.reduce((a, b) => (a.rps <= b.rps ? a : b));
-  const busiest = points.reduce((a, b) => (a.cores >= b.cores ? a : b));
   const spread = points.length === 1
     ? `Only ${fastest.generator} is installed: it measured **${rps(fastest.rps)} req/s**; ` +
       "install a second generator to see how much of that number belongs to the tool."
@@ -243,12 +242,13 @@ export function generatorsSentence(points: readonly GeneratorCost[], cores: numb
       `**${formatFactor(fastest.rps / slowest.rps)}** that belongs to the generators, not to the ` +
       `server. ${slowest.generator} spent **${ms(slowest.cpuUsPerRequest, 1)} µs** of CPU per ` +
       `request, ${fastest.generator} **${ms(fastest.cpuUsPerRequest, 1)} µs**.`;
-  if (!Number.isFinite(busiest.cores)) return spread;
-  const verdict = busiest.cores >= BUSY_CORE
+  if (!Number.isFinite(slowest.cores)) return spread;
+  const verdict = slowest.cores >= BUSY_CORE
     ? `about a whole core, so it, not the server, most likely set the pace; with ${cores} ` +
       "cores, every core the generator burns is one the server cannot use."
-    : "less than a core, so it had CPU to spare: here the generator was not the bottleneck.";
-  return `${spread} The busiest, ${busiest.generator}, kept **${ms(busiest.cores, 2)} cores** ` +
+    : "less than a core: its CPU alone did not hold it back (waiting in its own event loop, or " +
+      "the share of the cores it got, can), and on this measure it was not the bottleneck.";
+  return `${spread} The slowest, ${slowest.generator}, kept **${ms(slowest.cores, 2)} cores** ` +
     `busy: ${verdict}`;
 }
 

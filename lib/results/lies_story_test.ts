@@ -97,7 +97,14 @@ Deno.test("generatorsSentence: the generator named the bottleneck only when it u
   assert.ok(Math.abs(points[0]!.cpuUsPerRequest! - 63.33) < 0.01);
   const text = generatorsSentence(points, 2);
   assert.match(text, /a factor of \*\*3\.0x\*\* that belongs to the generators/);
-  assert.match(text, /The busiest, ab 2\.3, kept \*\*0\.95 cores\*\* busy: about a whole core/);
+  assert.match(text, /The slowest, ab 2\.3, kept \*\*0\.95 cores\*\* busy: about a whole core/);
+  // The slowest generator not CPU-bound, though a busier one exists: not called the bottleneck.
+  const light = generatorsSentence(
+    generatorPoints([run("autocannon 8", 2000, 0.6), run("wrk 4.1", 16000, 1.9)]),
+    2,
+  );
+  assert.match(light, /The slowest, autocannon 8, kept \*\*0\.30 cores\*\* busy: less than a core/);
+  assert.doesNotMatch(light, /set the pace/);
   const idle = generatorsSentence(generatorPoints([run("ab 2.3", 15000, 0.4)]), 2);
   assert.match(idle, /Only ab 2\.3 is installed/);
   assert.match(idle, /less than a core.*not the bottleneck/);
