@@ -339,29 +339,28 @@ export function stallSentence(stall: StallResult, schedule: StallSchedule): stri
   const predicted = predictedOpenP99(schedule.stallMs, schedule.stallEveryMs);
   const hit = Math.min(1, (connections * Math.max(1, stall.closedStalls)) / stall.closed.completed);
   const factor = open.p99Ms / Math.max(closed.p99, 0.001);
-  const measured = `The server stalled **${stall.closedStalls}** time(s) during the closed-loop ` +
-    `run and **${stall.openStalls}** during the open-loop one (with its warm-up). The closed ` +
-    `loop reported **p99 = ${ms(closed.p99)} ms** (its max, ${ms(closed.max)} ms, shows the ` +
-    `stall was there); the open loop reported **p99 = ${ms(open.p99Ms)} ms**.`;
   const ratio = open.p99Ms / predicted;
   const against = predicted <= 0
     ? "stalls cover under 1% of the time, so the schedule predicts a p99 they do not reach"
     : ratio > 1.5
-    ? "the measured p99 is above it: after each stall the server also works off the queue, and " +
-      "a busy machine adds pauses of its own"
+    ? "the measured p99 is above it (after each stall the server also works off the queue, and " +
+      "a busy machine adds pauses of its own)"
     : ratio < 1 / 1.5
-    ? "the measured p99 is below it: fewer requests met a stall than the schedule says"
+    ? "the measured p99 is below it (fewer requests met a stall than the schedule says)"
     : "the measured p99 is close to it";
-  const predictedText = ` The schedule predicts the open loop's: ${pct(share)} of the time ` +
-    `stalled, so p99 ≈ ${schedule.stallMs} x (1 - 1% / ${pct(share)}) = ` +
-    `**${ms(predicted, 0)} ms**; ${against}. The closed loop kept ${connections} connections, ` +
-    `so only about ${connections} requests per stall, **${pct(hit)}** of its ` +
-    `${rps(stall.closed.completed)}, met one: ${hit < 0.01 ? "below" : "above"} 1%.`;
-  const verdict = factor >= 2
-    ? ` It hid the stalls: the open loop's p99 was **${formatFactor(factor)}** as high.`
-    : ` Here the closed loop's p99 was within 2x of the open loop's (${formatFactor(factor)}): ` +
-      "it did not hide the stalls in this run.";
-  return measured + predictedText + verdict;
+  const first = `The closed loop reported **p99 = ${ms(closed.p99)} ms** (its max, ` +
+    `${ms(closed.max)} ms, shows it met the stalls) and the open loop reported ` +
+    `**p99 = ${ms(open.p99Ms)} ms**; the schedule predicts ${schedule.stallMs} x (1 - 1% / ` +
+    `${pct(share)}) = **${ms(predicted, 0)} ms**, and ${against}.`;
+  const second = ` With ${connections} connections only about ${connections} requests per ` +
+    `stall waited: **${pct(hit)}** of the closed loop's ${rps(stall.closed.completed)} ` +
+    `(${stall.closedStalls} stalls during its run; ${stall.openStalls} during the open loop's), ` +
+    `${hit < 0.01 ? "below" : "above"} 1%, ` +
+    (factor >= 2
+      ? `so it hid the stalls: the open loop's p99 was **${formatFactor(factor)}** as high.`
+      : `and its p99 was within 2x of the open loop's (${formatFactor(factor)}): it did not hide ` +
+        "the stalls in this run.");
+  return first + second;
 }
 
 // ---------------------------------------------------------------- 5. backlog
