@@ -217,3 +217,28 @@ for (const name of notebooks) {
     }
   });
 }
+
+Deno.test("03_why_numbers_lie.ipynb with autocannon as the only generator: skips what needs ab or oha, runs the rest", async () => {
+  const outDir = await Deno.makeTempDir({ prefix: "lab-notebooks-autocannon-" });
+  try {
+    const run = await executeNotebook(repoPath("notebooks", "03_why_numbers_lie.ipynb"), {
+      outDir,
+      profile: "quick",
+      env: { LAB_GENERATORS: "autocannon" },
+    });
+    const executed = await readNotebook(run.notebook);
+    const text = executed.cells.flatMap((cell) => cell.outputs ?? []).map(outputText).join("\n");
+    assert.match(text, /This run uses \*\*autocannon\*\*\. autocannon cannot run 4 section\(s\)/);
+    const skipped = executed.cells.filter((cell) =>
+      (cell.outputs ?? []).map(outputText).join("\n")
+        .includes("This section needs oha or ab: skipped (autocannon cannot run it")
+    );
+    assert.equal(skipped.length, 4, "a skip note in sections 1, 2, 6 and 7");
+    assert.match(text, /Only autocannon [\d.]+ is installed/, "section 3 ran");
+    assert.match(text, /the open loop reported \*\*p99 = \d+(\.\d+)? ms\*\*/, "section 4 ran");
+    assert.match(text, /\*\*\d+ of \d+\*\* requests waited for a SYN retry/, "section 5 ran");
+    assert.match(text, /no backlog overflowed/, "the 2020 evidence needs no generator");
+  } finally {
+    await Deno.remove(outDir, { recursive: true });
+  }
+});
