@@ -21,6 +21,7 @@ export const DOC_LINT_MODULES: readonly string[] = ["lib/notebook/mod.ts"];
 export const EXTERNAL_TYPES: Readonly<Record<string, string>> = {
   pl: "nodejs-polars",
   DataFrame: "nodejs-polars",
+  PlotOptions: "@observablehq/plot",
 };
 
 /** What {@link docLint} found. */

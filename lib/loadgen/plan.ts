@@ -101,6 +101,11 @@ function refusal(generator: GeneratorName, needs: SectionNeeds): string | null {
   }
 }
 
+/** The reason up to its first colon outside parentheses, without parenthesized asides. */
+function firstClause(reason: string): string {
+  return reason.replace(/\s*\([^)]*\)/g, "").split(":")[0]!;
+}
+
 function orList(names: readonly string[]): string {
   if (names.length <= 1) return names.join("");
   return `${names.slice(0, -1).join(", ")} or ${names.at(-1)}`;
@@ -142,7 +147,7 @@ export async function planGenerators(
     const first = skip.needs[0];
     const install = first ? `; install ${first}: ${INSTALL_HINTS[first]}` : "";
     return `This section needs ${orList(skip.needs)}: skipped (${generator ?? "no generator"} ` +
-      `cannot run it: ${skip.reason.split(":")[0]})${install}.`;
+      `cannot run it: ${firstClause(skip.reason)})${install}.`;
   };
   return {
     generator,

@@ -43,6 +43,7 @@ Deno.test("with autocannon alone, the sections that need a new connection per re
   assert.equal(plan.skipNote("6. Failover"), "");
   const note = plan.skipNote("3. The 2020 experiment, reproduced");
   assert.match(note, /^This section needs oha or ab: skipped \(autocannon cannot run it: /);
+  assert.match(note, /cannot run it: autocannon always keeps connections alive\); install/);
   assert.match(note, /install oha: cargo install oha/);
   assert.ok(!note.includes("\n"));
   assert.match(

@@ -43,7 +43,8 @@ export * from "../results/balancer_timeline.ts";
 export * from "./balancer_scenarios.ts";
 export * from "../experiment/page_visit.ts";
 export * from "../results/balancer_story.ts";
-export * from "../results/row_format.ts";
+export { at, percent } from "../results/row_format.ts";
+export * from "../results/format.ts";
 
 // Types the functions above take or return, defined where they belong.
 export type { ProgressRenderer, ProgressState } from "../experiment/progress.ts";
@@ -59,3 +60,7 @@ export { STRATEGY_NAMES, type StrategyName } from "../../servers/balancer/strate
 export type { BackendStats } from "../../servers/balancer/backend.ts";
 export type { HandoffStats } from "../../servers/threads/pool.ts";
 export { MODEL_NAMES, type ModelName } from "../../servers/models.ts";
+export * from "./lies_story.ts";
+export * from "../experiment/lies_runs.ts";
+export * from "../experiment/probe.ts";
+export * from "../results/why_charts.ts";

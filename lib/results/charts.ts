@@ -125,6 +125,15 @@ function plot(options: Plot.PlotOptions): Element & Plot.Plot {
   return Plot.plot({ document: dom, ...options }) as unknown as Element & Plot.Plot;
 }
 
+/**
+ * Any Observable Plot chart as one standalone `<svg>` on the lab's DOM, with `title` and a
+ * categorical colour legend drawn inside: the building block of the named charts in other
+ * modules (e.g. `lib/results/why_charts.ts`).
+ */
+export function standaloneChart(options: Plot.PlotOptions, title?: string): SVGSVGElement {
+  return standalone(plot(options), title);
+}
+
 function levelsOf(rows: Rows, field = "concurrency"): number[] {
   return [...new Set(rows.map((row) => row[field]).filter(numeric))].sort((a, b) => a - b);
 }
