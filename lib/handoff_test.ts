@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { handoffMarkdown, handoffPerRequest, measureHandoff } from "./handoff.ts";
+import { handoffMarkdown, handoffPerRequest, handoffTable, measureHandoff } from "./handoff.ts";
 import type { HandoffStats } from "../servers/threads_pool.ts";
 
 function stats(
@@ -63,6 +63,22 @@ Deno.test("handoff: the sentence follows the data when the pool costs nothing or
   // More handoff code than extra CPU (noise): the share is capped, the rest never negative.
   const capped = handoffMarkdown({ handoff: HANDOFF, threadsCpuUs: 14, asyncCpuUs: 10 });
   assert.match(capped, /\*\*100%\*\* of the difference\. The other 0\.0 µs/);
+});
+
+Deno.test("handoff: the table splits the difference only when the pool costs more", () => {
+  assert.deepEqual(handoffTable({ handoff: HANDOFF, threadsCpuUs: 30, asyncCpuUs: 10 }), [
+    { what: "async server: CPU per request", "µs per request": 10 },
+    { what: "threads server: CPU per request", "µs per request": 30 },
+    { what: "difference: what the pool adds", "µs per request": 20 },
+    { what: "of that, the handoff code", "µs per request": 8 },
+    { what: "of that, the rest (switching threads)", "µs per request": 12 },
+    { what: "threads server: inside the application", "µs per request": 1 },
+  ]);
+  const cheaper = handoffTable({ handoff: HANDOFF, threadsCpuUs: 9, asyncCpuUs: 10 });
+  assert.equal(cheaper.length, 4);
+  assert.equal(cheaper[2]!.what, "handoff code (listener + worker)");
+  const unmeasured = handoffTable({ handoff: HANDOFF, threadsCpuUs: NaN, asyncCpuUs: NaN });
+  assert.equal(unmeasured[0]!["µs per request"], null);
 });
 
 Deno.test("handoff: measured on real async and threads servers", async () => {
