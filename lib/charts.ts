@@ -143,8 +143,10 @@ function targetsOf(rows: Rows, field = "target"): string[] {
 
 /**
  * Throughput against concurrency: median req/s per target (lines and dots, one colour per
- * target), the 95% interval of each cell as a vertical bar, log x with the measured levels as
- * ticks. Takes the {@link summarize} DataFrame or its rows.
+ * target), the interval of each cell's median as a vertical bar (order statistics: with 3 runs
+ * the lowest to the highest run, a 75% interval), log x with the measured levels as ticks. Rows
+ * without the median's interval (made before it existed) show the mean's t-interval, and the
+ * y axis says which interval the bars are. Takes the {@link summarize} DataFrame or its rows.
  */
 export function throughputChart(
   summary: pl.DataFrame | readonly SummaryRow[],
@@ -156,7 +158,11 @@ export function throughputChart(
     ["target", "concurrency", "medianRps", "rpsCiLow", "rpsCiHigh"],
     "throughputChart",
   );
-  const intervals = rows.filter((row) => numeric(row.rpsCiLow) && numeric(row.rpsCiHigh));
+  const medianBars = rows.filter((row) => numeric(row.rpsMedianLow) && numeric(row.rpsMedianHigh));
+  const byMedian = medianBars.length > 0;
+  const intervals = byMedian
+    ? medianBars
+    : rows.filter((row) => numeric(row.rpsCiLow) && numeric(row.rpsCiHigh));
   return standalone(
     plot({
       width: options.width ?? 640,
@@ -164,7 +170,7 @@ export function throughputChart(
       marginLeft: 60,
       x: { type: "log", label: "concurrency (log)" },
       y: {
-        label: options.yLabel ?? "requests per second (median, 95% CI)",
+        label: options.yLabel ?? throughputLabel(intervals, byMedian),
         grid: true,
         zero: true,
       },
@@ -173,8 +179,8 @@ export function throughputChart(
         logAxisX(levelsOf(rows)),
         Plot.ruleX(intervals, {
           x: "concurrency",
-          y1: "rpsCiLow",
-          y2: "rpsCiHigh",
+          y1: byMedian ? "rpsMedianLow" : "rpsCiLow",
+          y2: byMedian ? "rpsMedianHigh" : "rpsCiHigh",
           stroke: "target",
           strokeWidth: 2,
           strokeOpacity: 0.6,
@@ -190,6 +196,16 @@ export function throughputChart(
     }),
     options.title ?? "Throughput vs concurrency",
   );
+}
+
+/** The throughput chart's y label: the median, and which interval its bars are, if any. */
+export function throughputLabel(intervals: Rows, byMedian: boolean): string {
+  if (intervals.length === 0) return "requests per second (median)";
+  if (!byMedian) return "requests per second (median; bars: 95% t-interval of the mean)";
+  const levels = intervals.map((row) => row.rpsMedianLevel).filter(numeric);
+  const level = levels.length > 0 ? Math.round(Math.min(...levels) * 100) : null;
+  return `requests per second (median; bars: ${level === null ? "" : `${level}% `}interval ` +
+    "of the median)";
 }
 
 /** How {@link facetedLogLog} lays out its points. */
