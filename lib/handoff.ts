@@ -120,6 +120,43 @@ export function handoffMarkdown(measured: HandoffMeasurement): string {
     `listener, which an event loop never does.`;
 }
 
+/**
+ * The handoff's prediction for `GET /` beside the measurement: if the servers' CPU is what limits
+ * both, throughput goes as 1 / CPU per request, so threads should reach about
+ * asyncCpu / threadsCpu of the async model's throughput. `rows` are the summary rows of the
+ * `GET /` experiment; the comparison is made at its highest level. One sentence; it says when
+ * the measured ratio is far from the prediction (something besides the servers' CPU set the
+ * pace), and when the CPU could not be measured.
+ */
+export function handoffRatioMarkdown(
+  measured: HandoffMeasurement,
+  rows: readonly { target: string; concurrency: number; medianRps: number }[],
+): string {
+  const { threadsCpuUs, asyncCpuUs } = measured;
+  const top = Math.max(...rows.map((row) => row.concurrency));
+  const at = (target: string) =>
+    rows.find((row) => row.target === target && row.concurrency === top)?.medianRps;
+  const [threads, async] = [at("threads"), at("async")];
+  if (threads === undefined || async === undefined || !(async > 0)) {
+    return "The `GET /` runs have no level with both servers to compare the prediction with.";
+  }
+  const ratio = threads / async;
+  const got = `measured at c=${top}: threads / async = **${ratio.toFixed(2)}** (medians)`;
+  if (!(threadsCpuUs > 0) || !(asyncCpuUs > 0)) {
+    return `The CPU per request could not be measured, so there is no prediction; ${got}.`;
+  }
+  const predicted = asyncCpuUs / threadsCpuUs;
+  const near = Math.abs(ratio / predicted - 1) <= 0.2;
+  return `If the servers' CPU limits both, threads should reach about ` +
+    `${asyncCpuUs.toFixed(0)} / ${threadsCpuUs.toFixed(0)} µs = **${predicted.toFixed(2)}** of ` +
+    `the async model's throughput; ${got}, ${
+      near
+        ? "within 20% of the prediction"
+        : `${ratio > predicted ? "above" : "below"} it by more than 20%: something besides ` +
+          "the servers' CPU set the pace (the load generator shares the cores)"
+    }.`;
+}
+
 /** One row of {@link handoffTable}. */
 export interface HandoffRow {
   /** What is measured. */

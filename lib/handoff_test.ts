@@ -1,5 +1,11 @@
 import assert from "node:assert/strict";
-import { handoffMarkdown, handoffPerRequest, handoffTable, measureHandoff } from "./handoff.ts";
+import {
+  handoffMarkdown,
+  handoffPerRequest,
+  handoffRatioMarkdown,
+  handoffTable,
+  measureHandoff,
+} from "./handoff.ts";
 import type { HandoffStats } from "../servers/threads_pool.ts";
 
 function stats(
@@ -79,6 +85,26 @@ Deno.test("handoff: the table splits the difference only when the pool costs mor
   assert.equal(cheaper[2]!.what, "handoff code (listener + worker)");
   const unmeasured = handoffTable({ handoff: HANDOFF, threadsCpuUs: NaN, asyncCpuUs: NaN });
   assert.equal(unmeasured[0]!["µs per request"], null);
+});
+
+Deno.test("handoff: the predicted threads/async ratio beside the measured one, words from the data", () => {
+  const rows = (threads: number) => [
+    { target: "async", concurrency: 1, medianRps: 900 },
+    { target: "async", concurrency: 50, medianRps: 3000 },
+    { target: "threads", concurrency: 50, medianRps: threads },
+  ];
+  const measured = { handoff: HANDOFF, threadsCpuUs: 30, asyncCpuUs: 10 };
+  const near = handoffRatioMarkdown(measured, rows(1050));
+  assert.match(near, /10 \/ 30 µs = \*\*0\.33\*\* of the async model's throughput/);
+  assert.match(near, /c=50: threads \/ async = \*\*0\.35\*\* \(medians\), within 20%/);
+  const far = handoffRatioMarkdown(measured, rows(2900));
+  assert.match(far, /\*\*0\.97\*\* \(medians\), above it by more than 20%: something besides/);
+  assert.match(handoffRatioMarkdown(measured, rows(300)), /below it by more than 20%/);
+  assert.match(
+    handoffRatioMarkdown({ ...measured, asyncCpuUs: NaN }, rows(1000)),
+    /could not be measured, so there is no prediction/,
+  );
+  assert.match(handoffRatioMarkdown(measured, rows(1000).slice(0, 1)), /no level with both/);
 });
 
 Deno.test("handoff: measured on real async and threads servers", async () => {
