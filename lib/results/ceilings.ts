@@ -107,6 +107,10 @@ export interface Ceiling {
   formula: string;
 }
 
+function coresWord(n: number): string {
+  return `${n} ${n === 1 ? "core" : "cores"}`;
+}
+
 function seconds(w: Workload): string {
   return `${(w.ms / 1000).toFixed(3)} s`;
 }
@@ -154,7 +158,7 @@ export function ceiling(
   return {
     bound: n / s,
     boundLessGenerator: Math.min(c, width, free) / s,
-    formula: `min(c=${c}, ${name}=${width}, ${shape.serverCores} cores) / ${seconds(w)}`,
+    formula: `min(c=${c}, ${name}=${width}, ${coresWord(shape.serverCores)}) / ${seconds(w)}`,
   };
 }
 
@@ -254,7 +258,7 @@ function coresSentence(
   const many = cells.filter(({ row }) => row.target !== "async");
   if (many.length === 0) return "";
   const full = shape.serverCores / (w.ms / 1000);
-  const head = `${shape.serverCores} cores x ${formatRate(1000 / w.ms)} = ${
+  const head = `${coresWord(shape.serverCores)} x ${formatRate(1000 / w.ms)} = ${
     formatRate(full)
   } req/s`;
   const reached = many.filter(({ row }) => row.medianRps >= 0.95 * full);
