@@ -167,7 +167,8 @@ export interface CeilingRow {
   model: string;
   c: number;
   "at most (req/s)": number;
-  "less the generator (req/s)": number;
+  /** Only for `/cpu`: waiting does not compete with the generator for the cores. */
+  "less the generator (req/s)"?: number;
   "computed as": string;
   "measured median (req/s)": number;
   "measured / bound": string;
@@ -178,7 +179,10 @@ function generatorCoresOf(row: SummaryRow): number {
   return typeof percent === "number" && Number.isFinite(percent) ? percent / 100 : 0;
 }
 
-/** Every model and level of the summary beside its bound (models without one are left out). */
+/**
+ * Every model and level of the summary beside its bound (models without one are left out); for
+ * `/cpu` also the bound less the load generator's share of the cores.
+ */
 export function ceilingTable(
   rows: readonly SummaryRow[],
   w: Workload,
@@ -193,7 +197,9 @@ export function ceilingTable(
         model: row.target,
         c: row.concurrency,
         "at most (req/s)": Math.round(bound.bound),
-        "less the generator (req/s)": Math.round(bound.boundLessGenerator),
+        ...(w.kind === "cpu"
+          ? { "less the generator (req/s)": Math.round(bound.boundLessGenerator) }
+          : {}),
         "computed as": bound.formula,
         "measured median (req/s)": Math.round(row.medianRps),
         "measured / bound": `${Math.round(row.medianRps / bound.bound * 100)}%`,

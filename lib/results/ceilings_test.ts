@@ -143,9 +143,10 @@ Deno.test("ceilingTable: one row per model and level with its formula and share"
     model: "threads",
     c: 10,
     "at most (req/s)": 400,
-    "less the generator (req/s)": 400,
     "computed as": "min(c=10, K=8) / 0.020 s",
     "measured median (req/s)": 396,
     "measured / bound": "99%",
   }]);
+  const [cpu] = ceilingTable([row("workers", 10, 250, 60)], CPU, TWO_CORES);
+  assert.equal(cpu!["less the generator (req/s)"], 280);
 });
