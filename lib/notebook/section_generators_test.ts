@@ -67,3 +67,18 @@ Deno.test("sectionGenerators: nothing installed says so and never throws", async
   assert.equal(gens.slow, null);
   assert.match(gens.summary, /No load generator is installed/);
 });
+
+Deno.test("notebook 01: every cell that measures asks the plan first", async () => {
+  const path = new URL("../../notebooks/01_async_vs_threads.ipynb", import.meta.url);
+  const notebook = JSON.parse(await Deno.readTextFile(path)) as {
+    cells: { cell_type: string; source: string[] }[];
+  };
+  const measuring = notebook.cells
+    .filter((cell) => cell.cell_type === "code")
+    .map((cell) => cell.source.join(""))
+    .filter((source) => /\b(runExperiment|measureHandoff)\(/.test(source));
+  assert.ok(measuring.length >= 4, `found ${measuring.length} measuring cells`);
+  for (const source of measuring) {
+    assert.match(source, /gens\.(root|slow) === null \? null :/, source.split("\n")[0]);
+  }
+});
