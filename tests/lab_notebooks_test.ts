@@ -43,6 +43,11 @@ const EXPECTED: Record<string, Expectation> = {
       },
       { pattern: /the handoff code \(copying/, what: "the handoff, computed" },
       {
+        pattern: /In \d+ of \d+ runs, throughput x mean latency lies within 10%/g,
+        count: 3,
+        what: "Little's law checked for each sweep",
+      },
+      {
         pattern: /of that, the handoff code|handoff code \(listener \+ worker\)/,
         what: "the handoff table",
       },
