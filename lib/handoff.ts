@@ -117,7 +117,21 @@ export function handoffMarkdown(measured: HandoffMeasurement): string {
     `(${(threadsCpuUs / asyncCpuUs).toFixed(1)}x the async model's CPU). Of that, ` +
     `${code}, so the handoff code is **${(share * 100).toFixed(0)}%** of the difference. The ` +
     `other ${us(rest)} is mostly switching threads: waking blocked workers and then the ` +
-    `listener, which an event loop never does.`;
+    `listener, which an event loop never does.${busyNote(measured)}`;
+}
+
+/**
+ * A caveat when the timed code sections add up to more CPU than the whole threads server used:
+ * they are timed by the clock, so on a busy machine they include time spent waiting for a core,
+ * and the split is then an upper bound. Empty otherwise.
+ */
+function busyNote({ handoff, threadsCpuUs }: HandoffMeasurement): string {
+  const timed = handoff.handoffUs + handoff.appUs;
+  if (!(timed > threadsCpuUs)) return "";
+  return ` But the timed sections (${timed.toFixed(1)} µs) add up to more than the threads ` +
+    `server's whole CPU per request (${threadsCpuUs.toFixed(1)} µs): they are timed by the ` +
+    "clock, the machine was busy, and they include time spent waiting for a core, so the " +
+    "handoff's share is an upper bound here.";
 }
 
 /**

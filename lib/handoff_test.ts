@@ -66,6 +66,15 @@ Deno.test("handoff: the sentence follows the data when the pool costs nothing or
     handoffMarkdown({ handoff: HANDOFF, threadsCpuUs: 20, asyncCpuUs: 0 }),
     /run more requests/,
   );
+  assert.doesNotMatch(
+    handoffMarkdown({ handoff: HANDOFF, threadsCpuUs: 30, asyncCpuUs: 10 }),
+    /upper bound/,
+  );
+  // Timed sections (8 + 1 µs) above the server's whole CPU (5 µs): a busy machine, said so.
+  assert.match(
+    handoffMarkdown({ handoff: HANDOFF, threadsCpuUs: 5, asyncCpuUs: 2 }),
+    /timed sections \(9\.0 µs\) add up to more than .* \(5\.0 µs\).*upper bound here\.$/,
+  );
   // More handoff code than extra CPU (noise): the share is capped, the rest never negative.
   const capped = handoffMarkdown({ handoff: HANDOFF, threadsCpuUs: 14, asyncCpuUs: 10 });
   assert.match(capped, /\*\*100%\*\* of the difference\. The other 0\.0 µs/);
