@@ -117,7 +117,101 @@ export function handoffMarkdown(measured: HandoffMeasurement): string {
     `(${(threadsCpuUs / asyncCpuUs).toFixed(1)}x the async model's CPU). Of that, ` +
     `${code}, so the handoff code is **${(share * 100).toFixed(0)}%** of the difference. The ` +
     `other ${us(rest)} is mostly switching threads: waking blocked workers and then the ` +
-    `listener, which an event loop never does.`;
+    `listener, which an event loop never does.${busyNote(measured)}`;
+}
+
+/**
+ * A caveat when the timed code sections add up to more CPU than the whole threads server used:
+ * they are timed by the clock, so on a busy machine they include time spent waiting for a core,
+ * and the split is then an upper bound. Empty otherwise.
+ */
+function busyNote({ handoff, threadsCpuUs }: HandoffMeasurement): string {
+  const timed = handoff.handoffUs + handoff.appUs;
+  if (!(timed > threadsCpuUs)) return "";
+  return ` But the timed sections (${timed.toFixed(1)} µs) add up to more than the threads ` +
+    `server's whole CPU per request (${threadsCpuUs.toFixed(1)} µs): they are timed by the ` +
+    "clock, the machine was busy, and they include time spent waiting for a core, so the " +
+    "handoff's share is an upper bound here.";
+}
+
+/**
+ * The handoff's prediction for `GET /` beside the measurement: if the servers' CPU is what limits
+ * both, throughput goes as 1 / CPU per request, so threads should reach about
+ * asyncCpu / threadsCpu of the async model's throughput. `rows` are the summary rows of the
+ * `GET /` experiment; the comparison is made at its highest level. One sentence; it says when
+ * the measured ratio is far from the prediction (something besides the servers' CPU set the
+ * pace), and when the CPU could not be measured.
+ */
+export function handoffRatioMarkdown(
+  measured: HandoffMeasurement,
+  rows: readonly { target: string; concurrency: number; medianRps: number }[],
+): string {
+  const { threadsCpuUs, asyncCpuUs } = measured;
+  const top = Math.max(...rows.map((row) => row.concurrency));
+  const at = (target: string) =>
+    rows.find((row) => row.target === target && row.concurrency === top)?.medianRps;
+  const [threads, async] = [at("threads"), at("async")];
+  if (threads === undefined || async === undefined || !(async > 0)) {
+    return "The `GET /` runs have no level with both servers to compare the prediction with.";
+  }
+  const ratio = threads / async;
+  const got = `measured at c=${top}: threads / async = **${ratio.toFixed(2)}** (medians)`;
+  if (!(threadsCpuUs > 0) || !(asyncCpuUs > 0)) {
+    return `The CPU per request could not be measured, so there is no prediction; ${got}.`;
+  }
+  const predicted = asyncCpuUs / threadsCpuUs;
+  const near = Math.abs(ratio / predicted - 1) <= 0.2;
+  return `If the servers' CPU limits both, threads should reach about ` +
+    `${asyncCpuUs.toFixed(0)} / ${threadsCpuUs.toFixed(0)} µs = **${predicted.toFixed(2)}** of ` +
+    `the async model's throughput; ${got}, ${
+      near
+        ? "within 20% of the prediction"
+        : `${ratio > predicted ? "above" : "below"} it by more than 20%: something besides ` +
+          "the servers' CPU set the pace (the load generator shares the cores)"
+    }.`;
+}
+
+/** One row of {@link handoffTable}. */
+export interface HandoffRow {
+  /** What is measured. */
+  what: string;
+  /** Microseconds per request, rounded to 0.1 (null when not measured). */
+  "µs per request": number | null;
+}
+
+/**
+ * The measurement as a table: both servers' CPU per request, their difference, and how much of
+ * it the handoff code took (the rest is switching threads). Figures that need `/proc` are null
+ * where it is missing; the split is left out when the pool cost nothing measurable.
+ */
+export function handoffTable(measured: HandoffMeasurement): HandoffRow[] {
+  const { handoff, threadsCpuUs, asyncCpuUs } = measured;
+  const round = (value: number) => Number.isFinite(value) ? Math.round(value * 10) / 10 : null;
+  const rows: HandoffRow[] = [
+    { what: "async server: CPU per request", "µs per request": round(asyncCpuUs) },
+    { what: "threads server: CPU per request", "µs per request": round(threadsCpuUs) },
+  ];
+  const extra = threadsCpuUs - asyncCpuUs;
+  if (Number.isFinite(extra) && extra > 0) {
+    rows.push(
+      { what: "difference: what the pool adds", "µs per request": round(extra) },
+      { what: "of that, the handoff code", "µs per request": round(handoff.handoffUs) },
+      {
+        what: "of that, the rest (switching threads)",
+        "µs per request": round(Math.max(extra - handoff.handoffUs, 0)),
+      },
+    );
+  } else {
+    rows.push({
+      what: "handoff code (listener + worker)",
+      "µs per request": round(handoff.handoffUs),
+    });
+  }
+  rows.push({
+    what: "threads server: inside the application",
+    "µs per request": round(handoff.appUs),
+  });
+  return rows;
 }
 
 /** Options of {@link measureHandoff}. */

@@ -1,5 +1,11 @@
 import assert from "node:assert/strict";
-import { handoffMarkdown, handoffPerRequest, measureHandoff } from "./handoff.ts";
+import {
+  handoffMarkdown,
+  handoffPerRequest,
+  handoffRatioMarkdown,
+  handoffTable,
+  measureHandoff,
+} from "./handoff.ts";
 import type { HandoffStats } from "../../servers/threads/pool.ts";
 
 function stats(
@@ -60,9 +66,54 @@ Deno.test("handoff: the sentence follows the data when the pool costs nothing or
     handoffMarkdown({ handoff: HANDOFF, threadsCpuUs: 20, asyncCpuUs: 0 }),
     /run more requests/,
   );
+  assert.doesNotMatch(
+    handoffMarkdown({ handoff: HANDOFF, threadsCpuUs: 30, asyncCpuUs: 10 }),
+    /upper bound/,
+  );
+  // Timed sections (8 + 1 µs) above the server's whole CPU (5 µs): a busy machine, said so.
+  assert.match(
+    handoffMarkdown({ handoff: HANDOFF, threadsCpuUs: 5, asyncCpuUs: 2 }),
+    /timed sections \(9\.0 µs\) add up to more than .* \(5\.0 µs\).*upper bound here\.$/,
+  );
   // More handoff code than extra CPU (noise): the share is capped, the rest never negative.
   const capped = handoffMarkdown({ handoff: HANDOFF, threadsCpuUs: 14, asyncCpuUs: 10 });
   assert.match(capped, /\*\*100%\*\* of the difference\. The other 0\.0 µs/);
+});
+
+Deno.test("handoff: the table splits the difference only when the pool costs more", () => {
+  assert.deepEqual(handoffTable({ handoff: HANDOFF, threadsCpuUs: 30, asyncCpuUs: 10 }), [
+    { what: "async server: CPU per request", "µs per request": 10 },
+    { what: "threads server: CPU per request", "µs per request": 30 },
+    { what: "difference: what the pool adds", "µs per request": 20 },
+    { what: "of that, the handoff code", "µs per request": 8 },
+    { what: "of that, the rest (switching threads)", "µs per request": 12 },
+    { what: "threads server: inside the application", "µs per request": 1 },
+  ]);
+  const cheaper = handoffTable({ handoff: HANDOFF, threadsCpuUs: 9, asyncCpuUs: 10 });
+  assert.equal(cheaper.length, 4);
+  assert.equal(cheaper[2]!.what, "handoff code (listener + worker)");
+  const unmeasured = handoffTable({ handoff: HANDOFF, threadsCpuUs: NaN, asyncCpuUs: NaN });
+  assert.equal(unmeasured[0]!["µs per request"], null);
+});
+
+Deno.test("handoff: the predicted threads/async ratio beside the measured one, words from the data", () => {
+  const rows = (threads: number) => [
+    { target: "async", concurrency: 1, medianRps: 900 },
+    { target: "async", concurrency: 50, medianRps: 3000 },
+    { target: "threads", concurrency: 50, medianRps: threads },
+  ];
+  const measured = { handoff: HANDOFF, threadsCpuUs: 30, asyncCpuUs: 10 };
+  const near = handoffRatioMarkdown(measured, rows(1050));
+  assert.match(near, /10 \/ 30 µs = \*\*0\.33\*\* of the async model's throughput/);
+  assert.match(near, /c=50: threads \/ async = \*\*0\.35\*\* \(medians\), within 20%/);
+  const far = handoffRatioMarkdown(measured, rows(2900));
+  assert.match(far, /\*\*0\.97\*\* \(medians\), above it by more than 20%: something besides/);
+  assert.match(handoffRatioMarkdown(measured, rows(300)), /below it by more than 20%/);
+  assert.match(
+    handoffRatioMarkdown({ ...measured, asyncCpuUs: NaN }, rows(1000)),
+    /could not be measured, so there is no prediction/,
+  );
+  assert.match(handoffRatioMarkdown(measured, rows(1000).slice(0, 1)), /no level with both/);
 });
 
 Deno.test("handoff: measured on real async and threads servers", async () => {

@@ -214,14 +214,14 @@ export interface TableOptions {
  * ```
  */
 export async function table(
-  data: FrameLike | readonly TableRow[],
+  data: FrameLike | readonly object[],
   options: TableOptions = {},
 ): Promise<void> {
   if (options.caption !== undefined) await showMarkdown(options.caption);
   if (isFrame(data)) {
     await show(data);
   } else {
-    await showMarkdown(markdownTable(data));
+    await showMarkdown(markdownTable(data as readonly TableRow[]));
   }
 }
 

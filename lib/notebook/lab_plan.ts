@@ -51,6 +51,14 @@ export function describeRuns(runs: TimedRuns): string {
     : `${runs.requests} requests with ${runs.generator}`;
 }
 
+/**
+ * Requests per server of notebook 01's handoff measurement (`GET /`, a new connection each):
+ * enough for `/proc`'s 10 ms CPU ticks to resolve the async server's CPU per request.
+ */
+export function handoffRequests(lab: LabProfile): number {
+  return lab.name === "quick" ? 1000 : 3000;
+}
+
 /** Sizes of notebook 03's demonstrations. */
 export interface NumbersLieSizes {
   /** Requests per run of section 2 (keep-alive vs a new connection each), per level. */
@@ -210,6 +218,10 @@ export function labPlan(lab: LabProfile, timed = true): NotebookPlan[] {
           rate: COSTS.newConnectionRate,
           ...count,
         }),
+        fixed(
+          "handoff: async and threads on GET /",
+          2 * (COSTS.serverStartS + newConnectionRun(handoffRequests(lab))),
+        ),
         experiment({ name: "01-io", targets: 3, starts: 3, ...slow(20) }),
         experiment({ name: "01-cpu", targets: 3, starts: 3, ...slow(5) }),
         fixed("report", COSTS.reportS),

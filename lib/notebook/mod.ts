@@ -64,3 +64,5 @@ export * from "./lies_story.ts";
 export * from "../experiment/lies_runs.ts";
 export * from "../experiment/probe.ts";
 export * from "../results/why_charts.ts";
+export * from "./section_generators.ts";
+export * from "../results/ceilings.ts";

@@ -26,7 +26,8 @@ const BAR = "#4269d0";
 const { document } = parseHTML("<!doctype html><html><head></head><body></body></html>");
 const dom = document as unknown as Document;
 
-type Rows = Record<string, unknown>[];
+/** Table rows as plain objects, one key per column. */
+export type Rows = Record<string, unknown>[];
 
 function rowsOf(data: pl.DataFrame | readonly object[]): Rows {
   return Array.isArray(data) ? [...data] as Rows : (data as pl.DataFrame).toRecords() as Rows;
@@ -152,8 +153,10 @@ function targetsOf(rows: Rows, field = "target"): string[] {
 
 /**
  * Throughput against concurrency: median req/s per target (lines and dots, one colour per
- * target), the 95% interval of each cell as a vertical bar, log x with the measured levels as
- * ticks. Takes the {@link summarize} DataFrame or its rows.
+ * target), the interval of each cell's median as a vertical bar (order statistics: with 3 runs
+ * the lowest to the highest run, a 75% interval), log x with the measured levels as ticks. Rows
+ * without the median's interval (made before it existed) show the mean's t-interval, and the
+ * y axis says which interval the bars are. Takes the {@link summarize} DataFrame or its rows.
  *
  * @example
  * ```ts
@@ -172,7 +175,11 @@ export function throughputChart(
     ["target", "concurrency", "medianRps", "rpsCiLow", "rpsCiHigh"],
     "throughputChart",
   );
-  const intervals = rows.filter((row) => numeric(row.rpsCiLow) && numeric(row.rpsCiHigh));
+  const medianBars = rows.filter((row) => numeric(row.rpsMedianLow) && numeric(row.rpsMedianHigh));
+  const byMedian = medianBars.length > 0;
+  const intervals = byMedian
+    ? medianBars
+    : rows.filter((row) => numeric(row.rpsCiLow) && numeric(row.rpsCiHigh));
   return standalone(
     plot({
       width: options.width ?? 640,
@@ -180,7 +187,7 @@ export function throughputChart(
       marginLeft: 60,
       x: { type: "log", label: "concurrency (log)" },
       y: {
-        label: options.yLabel ?? "requests per second (median, 95% CI)",
+        label: options.yLabel ?? throughputLabel(intervals, byMedian),
         grid: true,
         zero: true,
       },
@@ -189,8 +196,8 @@ export function throughputChart(
         logAxisX(levelsOf(rows)),
         Plot.ruleX(intervals, {
           x: "concurrency",
-          y1: "rpsCiLow",
-          y2: "rpsCiHigh",
+          y1: byMedian ? "rpsMedianLow" : "rpsCiLow",
+          y2: byMedian ? "rpsMedianHigh" : "rpsCiHigh",
           stroke: "target",
           strokeWidth: 2,
           strokeOpacity: 0.6,
@@ -206,6 +213,16 @@ export function throughputChart(
     }),
     options.title ?? "Throughput vs concurrency",
   );
+}
+
+/** The throughput chart's y label: the median, and which interval its bars are, if any. */
+export function throughputLabel(intervals: Rows, byMedian: boolean): string {
+  if (intervals.length === 0) return "requests per second (median)";
+  if (!byMedian) return "requests per second (median; bars: 95% t-interval of the mean)";
+  const levels = intervals.map((row) => row.rpsMedianLevel).filter(numeric);
+  const level = levels.length > 0 ? Math.round(Math.min(...levels) * 100) : null;
+  return `requests per second (median; bars: ${level === null ? "" : `${level}% `}interval ` +
+    "of the median)";
 }
 
 /** How {@link facetedLogLog} lays out its points. */

@@ -218,3 +218,13 @@ Deno.test("throughputChart() takes a y label for charts without intervals", () =
   assert.ok(svg.includes("median of each machine"), "the label is drawn");
   assert.ok(!svg.includes("95% CI"), "no claim of intervals that are not drawn");
 });
+
+Deno.test("throughputChart: the bars are the median's own interval, and the axis says which", () => {
+  // Two runs per cell: the interval of the median is the two runs, a 50% interval.
+  const svg = toSvg(throughputChart(SUMMARY));
+  assert.match(svg, /median; bars: 50% interval of the median/);
+  assert.ok(!svg.includes("95% CI"), "no t-interval of the mean beside a median");
+  // Rows made before the median's interval existed: the mean's t-interval, said so.
+  const old = SUMMARY.toRecords().map(({ rpsMedianLow: _l, rpsMedianHigh: _h, ...row }) => row);
+  assert.match(toSvg(throughputChart(old as never)), /bars: 95% t-interval of the mean/);
+});

@@ -61,7 +61,7 @@ function byTarget(rows: SummaryRow[]): Map<string, SummaryRow[]> {
 function interval(row: SummaryRow): string {
   return row.rpsCiLow === null || row.rpsCiHigh === null
     ? "one run, no interval"
-    : `95% CI ${formatRate(row.rpsCiLow)}-${formatRate(row.rpsCiHigh)}`;
+    : `median; the mean's 95% CI ${formatRate(row.rpsCiLow)}-${formatRate(row.rpsCiHigh)}`;
 }
 
 function leaders(rows: SummaryRow[]): string[] {

@@ -65,7 +65,7 @@ Deno.test("conclusions name the faster target, saturation and exploding tails wi
   const sentences = conclusions(summarize(df));
   assert.ok(
     sentences.includes(
-      "At c=10 async is fastest: 4,000 req/s (95% CI 3,901-4,099), 2.0x threads (2,000).",
+      "At c=10 async is fastest: 4,000 req/s (median; the mean's 95% CI 3,901-4,099), 2.0x threads (2,000).",
     ),
     sentences.join("\n"),
   );

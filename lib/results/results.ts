@@ -7,7 +7,13 @@
 
 import pl from "nodejs-polars";
 import { frameFromRows, frameRows, requireColumns } from "./frame.ts";
-import { meanConfidenceInterval, median, stdev, welchTTest } from "./stats.ts";
+import {
+  meanConfidenceInterval,
+  median,
+  medianConfidenceInterval,
+  stdev,
+  welchTTest,
+} from "./stats.ts";
 
 /** The 2020 reports' columns, in their order, plus "Non-2xx". */
 export const REPORT_COLUMNS = [
@@ -99,6 +105,9 @@ export const SUMMARY_SCHEMA = {
   rpsCiLow: "f64",
   rpsCiHigh: "f64",
   rpsCv: "f64",
+  rpsMedianLow: "f64",
+  rpsMedianHigh: "f64",
+  rpsMedianLevel: "f64",
   p50Ms: "f64",
   p90Ms: "f64",
   p99Ms: "f64",
@@ -131,6 +140,16 @@ export interface SummaryRow {
   rpsCiHigh: number | null;
   /** Coefficient of variation of req/s (stdev / mean); null with one run. */
   rpsCv: number | null;
+  /**
+   * The distribution-free interval of the median req/s (order statistics, see
+   * `medianConfidenceInterval`), low end: with 3 runs it is the lowest run. Null with one run;
+   * absent from rows made before the column existed.
+   */
+  rpsMedianLow?: number | null;
+  /** High end of the median's interval (with 3 runs: the highest run). */
+  rpsMedianHigh?: number | null;
+  /** The median interval's exact coverage, 0-1 (75% with 3 runs, 94% with 5, 95%+ from 6). */
+  rpsMedianLevel?: number | null;
   /** Median over runs of each run's p50 latency, ms. */
   p50Ms: number | null;
   /** Median over runs of p90 latency, ms. */
@@ -186,8 +205,9 @@ function groupRuns(df: pl.DataFrame): Map<string, Record<string, unknown>[]> {
 }
 
 /**
- * Summarizes runs per target x concurrency: median req/s with the 95% confidence interval of
- * the mean over repeats (Student t; null bounds with one run), latency medians over runs, and
+ * Summarizes runs per target x concurrency: the median req/s with its distribution-free interval
+ * (`rpsMedian*`: order statistics, with its exact coverage), and the mean with its 95% Student-t
+ * interval (`rpsCi*`) for comparisons of means such as Welch's test (null bounds with one run), latency medians over runs, and
  * totals of failures, non-2xx and completed requests, and the median CPU of the load generator
  * (null when the runs lack `generatorCpuPercent`). Pass the runs of one path and generator.
  *
@@ -220,6 +240,7 @@ export function summaryRows(df: pl.DataFrame): SummaryRow[] {
   return [...groupRuns(df).values()].map((runs) => {
     const rps = runs.map((run) => run.requestsPerSec as number);
     const ci = meanConfidenceInterval(rps);
+    const around = medianConfidenceInterval(rps);
     const spread = ci.low === null ? null : (ci.estimate === 0 ? null : stdev(rps) / ci.estimate);
     return {
       target: runs[0]!.target as string,
@@ -230,6 +251,9 @@ export function summaryRows(df: pl.DataFrame): SummaryRow[] {
       rpsCiLow: ci.low === null ? null : Math.max(0, ci.low),
       rpsCiHigh: ci.high,
       rpsCv: spread,
+      rpsMedianLow: around.low,
+      rpsMedianHigh: around.high,
+      rpsMedianLevel: around.low === null ? null : around.level,
       p50Ms: medianOrNull(runs.map((run) => run.p50Ms)),
       p90Ms: medianOrNull(runs.map((run) => run.p90Ms)),
       p99Ms: medianOrNull(runs.map((run) => run.p99Ms)),

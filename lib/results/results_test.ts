@@ -68,12 +68,17 @@ Deno.test("summarize gives medians, the t interval and totals per target and con
   assert.equal(cell.p50Ms, 5);
   assert.equal(cell.p99Ms, 10);
   assert.equal(cell.completed, 3000);
+  // The median's own interval: with 3 runs, the lowest to the highest run, 75% coverage.
+  assert.deepEqual([cell.rpsMedianLow, cell.rpsMedianHigh], [1180, 1250]);
+  assert.ok(Math.abs((cell.rpsMedianLevel as number) - 0.75) < 1e-9);
   const threads = rows.find((r) => r.target === "threads" && r.concurrency === 10)!;
   assert.equal(threads.non2xx, 7);
   assert.equal(threads.failed, 2);
   const single = rows.find((r) => r.target === "async" && r.concurrency === 100)!;
   assert.equal(single.runs, 1);
   assert.equal(single.rpsCiLow, null);
+  assert.equal(single.rpsMedianLow, null);
+  assert.equal(single.rpsMedianLevel, null);
   assert.equal(single.rpsCv, null);
   assert.equal(summarize(frame([])).height, 0);
 });
