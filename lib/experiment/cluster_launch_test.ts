@@ -1,4 +1,4 @@
-import { deepEqual as assertEquals, ok as assert } from "node:assert/strict";
+import assert from "node:assert/strict";
 import { eventually, isAlive, isListening } from "../../tests/support/procs.ts";
 import { BALANCER_PORT } from "../../servers/balancer.ts";
 import { busyPort, launchCluster, modelBackends } from "./cluster.ts";
@@ -15,37 +15,37 @@ Deno.test("launchCluster runs the balancer and every backend as processes of the
   const pids = [cluster.balancer.pid!, ...cluster.backends.map((backend) => backend.pid!)];
   const ports = [cluster.port, ...cluster.backends.map((backend) => backend.port)];
   try {
-    assert(pids.every((pid) => pid !== Deno.pid && isAlive(pid)), `pids ${pids}`);
-    assertEquals(cluster.lines.length, 4, cluster.lines.join("\n"));
-    assert(cluster.portsNote.includes("free port"), cluster.portsNote);
+    assert.ok(pids.every((pid) => pid !== Deno.pid && isAlive(pid)), `pids ${pids}`);
+    assert.deepEqual(cluster.lines.length, 4, cluster.lines.join("\n"));
+    assert.ok(cluster.portsNote.includes("free port"), cluster.portsNote);
     const served: (string | null)[] = [];
     for (let i = 0; i < 6; i++) {
       const response = await fetch(`${cluster.url}/`);
       served.push(response.headers.get("x-backend"));
       await response.body?.cancel();
     }
-    assertEquals(new Set(served.slice(0, 3)), new Set(cluster.labels));
-    assertEquals(served.slice(3), served.slice(0, 3));
-    assert(
+    assert.deepEqual(new Set(served.slice(0, 3)), new Set(cluster.labels));
+    assert.deepEqual(served.slice(3), served.slice(0, 3));
+    assert.ok(
       await eventually(() => log.filter((line) => line.startsWith("GET / -> ")).length === 6, 3000),
       log.join("\n"),
     );
     // The launcher's readiness check (GET /health through the balancer) is one more request.
     const counts = (await cluster.stats()).backends.map((b) => b.requests);
-    assert(counts.every((n) => n >= 2 && n <= 3), `requests per backend: ${counts}`);
+    assert.ok(counts.every((n) => n >= 2 && n <= 3), `requests per backend: ${counts}`);
 
     const oldPid = cluster.backends[1]!.pid;
     await cluster.stopBackend(1);
-    assert(!(await isListening(cluster.backends[1]!.port)), "the stopped backend still listens");
+    assert.ok(!(await isListening(cluster.backends[1]!.port)), "the stopped backend still listens");
     const again = await cluster.restartBackend(1);
-    assertEquals(again.port, ports[2]);
-    assert(again.pid !== oldPid, "a new process took the port");
+    assert.deepEqual(again.port, ports[2]);
+    assert.ok(again.pid !== oldPid, "a new process took the port");
     pids.push(again.pid!);
   } finally {
     await cluster.shutdown();
   }
   for (const pid of pids) {
-    assert(await eventually(() => !isAlive(pid), 5000), `process ${pid} is still running`);
+    assert.ok(await eventually(() => !isAlive(pid), 5000), `process ${pid} is still running`);
   }
 });
 
@@ -55,20 +55,20 @@ Deno.test("launchCluster falls back to free ports when a course port is taken, a
     held = Deno.listen({ hostname: "127.0.0.1", port: BALANCER_PORT });
   } catch { /* already taken by something else: the same case */ }
   try {
-    assertEquals(busyPort([BALANCER_PORT]), BALANCER_PORT);
+    assert.deepEqual(busyPort([BALANCER_PORT]), BALANCER_PORT);
     const cluster = await launchCluster({
       name: "launch-busy",
       backends: modelBackends("async", 1),
       ports: "course",
     });
     try {
-      assert(!cluster.coursePorts);
-      assert(cluster.port !== BALANCER_PORT);
-      assert(
+      assert.ok(!cluster.coursePorts);
+      assert.ok(cluster.port !== BALANCER_PORT);
+      assert.ok(
         cluster.portsNote.startsWith(`Port ${BALANCER_PORT} of the course's ports`),
         cluster.portsNote,
       );
-      assertEquals(await fetch(`${cluster.url}/health`).then((r) => r.status), 200);
+      assert.deepEqual(await fetch(`${cluster.url}/health`).then((r) => r.status), 200);
     } finally {
       await cluster.shutdown();
     }
@@ -82,8 +82,8 @@ Deno.test("the slow backend's /io waits its factor times as long as asked", asyn
   try {
     const started = performance.now();
     const response = await fetch(`${server.url}/io?ms=10`);
-    assertEquals(await response.text(), "waited 10 ms\n");
-    assert(performance.now() - started >= 49, "waited less than 5 x 10 ms");
+    assert.deepEqual(await response.text(), "waited 10 ms\n");
+    assert.ok(performance.now() - started >= 49, "waited less than 5 x 10 ms");
   } finally {
     await server.shutdown();
   }

@@ -1,4 +1,4 @@
-import { deepEqual as assertEquals } from "node:assert/strict";
+import assert from "node:assert/strict";
 import { Backend } from "./backend.ts";
 import {
   afterFailure,
@@ -37,13 +37,13 @@ async function run(results: (Failure | "ok")[], method = "GET", hasBody = false,
 }
 
 Deno.test("retry: only bodiless GET, HEAD, OPTIONS and TRACE may be sent again", () => {
-  assertEquals(["GET", "HEAD", "OPTIONS", "TRACE"].map((m) => isRepeatable(m, false)), [
+  assert.deepEqual(["GET", "HEAD", "OPTIONS", "TRACE"].map((m) => isRepeatable(m, false)), [
     true,
     true,
     true,
     true,
   ]);
-  assertEquals(
+  assert.deepEqual(
     [isRepeatable("GET", true), isRepeatable("POST", false), isRepeatable("get", false)],
     [
       false,
@@ -54,31 +54,34 @@ Deno.test("retry: only bodiless GET, HEAD, OPTIONS and TRACE may be sent again",
 });
 
 Deno.test("retry: a refused connection moves any request on, even a POST", async () => {
-  assertEquals(await run(["connect", "ok"], "POST", true), {
+  assert.deepEqual(await run(["connect", "ok"], "POST", true), {
     outcome: { answeredBy: "127.0.0.1:9003" },
     tried: [0, 1],
   });
 });
 
 Deno.test("retry: no response moves a GET on but answers a POST 502", async () => {
-  assertEquals((await run(["no-response", "ok"])).tried, [0, 1]);
-  assertEquals(await run(["no-response", "ok"], "POST", true), { outcome: 502, tried: [0] });
-  assertEquals(await run(["no-response", "ok"], "DELETE"), { outcome: 502, tried: [0] });
+  assert.deepEqual((await run(["no-response", "ok"])).tried, [0, 1]);
+  assert.deepEqual(await run(["no-response", "ok"], "POST", true), { outcome: 502, tried: [0] });
+  assert.deepEqual(await run(["no-response", "ok"], "DELETE"), { outcome: 502, tried: [0] });
 });
 
 Deno.test("retry: a timeout answers 504 and a broken response 502, with no second try", async () => {
-  assertEquals(await run(["timeout", "ok"]), { outcome: 504, tried: [0] });
-  assertEquals(await run(["broken", "ok"]), { outcome: 502, tried: [0] });
+  assert.deepEqual(await run(["timeout", "ok"]), { outcome: 504, tried: [0] });
+  assert.deepEqual(await run(["broken", "ok"]), { outcome: 502, tried: [0] });
 });
 
 Deno.test("retry: nothing left answers 503 when nothing was sent, 502 when backends took it", async () => {
-  assertEquals(await run(["connect", "connect", "connect"]), { outcome: 503, tried: [0, 1, 2] });
-  assertEquals(await run(["no-response", "no-response", "no-response"]), {
+  assert.deepEqual(await run(["connect", "connect", "connect"]), {
+    outcome: 503,
+    tried: [0, 1, 2],
+  });
+  assert.deepEqual(await run(["no-response", "no-response", "no-response"]), {
     outcome: 502,
     tried: [0, 1, 2],
   });
   // One backend took the request and is still in rotation: its silence is the answer, 502.
-  assertEquals(await run(["no-response", "connect", "connect"]), {
+  assert.deepEqual(await run(["no-response", "connect", "connect"]), {
     outcome: 502,
     tried: [0, 1, 2],
   });
@@ -99,7 +102,7 @@ Deno.test("retry: a first attempt made outside the loop counts as tried", async 
     },
     first: { backend: list[0]!, failure: "no-response" },
   });
-  assertEquals([outcome, tried], [
+  assert.deepEqual([outcome, tried], [
     new Refusal(502, "every backend tried closed the connection without a response"),
     [1],
   ]);
@@ -107,11 +110,11 @@ Deno.test("retry: a first attempt made outside the loop counts as tried", async 
 
 Deno.test("retry: the refusals' messages name the backend and the way out", () => {
   const [a] = backends(1);
-  assertEquals(
+  assert.deepEqual(
     afterFailure("timeout", a!, "GET", true, 250),
     new Refusal(504, "backend 127.0.0.1:9002 sent no response within 250 ms"),
   );
-  assertEquals(
+  assert.deepEqual(
     afterFailure("no-response", a!, "POST", false, 250),
     new Refusal(
       502,
@@ -119,7 +122,7 @@ Deno.test("retry: the refusals' messages name the backend and the way out", () =
     ),
   );
   a!.markDown();
-  assertEquals(
+  assert.deepEqual(
     noBackendLeft([a!], true).message,
     "no backend available: all 1 backends are down (127.0.0.1:9002); start them or wait for the health checks to bring them back",
   );
@@ -127,9 +130,9 @@ Deno.test("retry: the refusals' messages name the backend and the way out", () =
 
 Deno.test("retry: a body cut off before the client saw anything is the backend's 502, or 504 after the timeout", () => {
   const [a] = backends(1);
-  assertEquals(
+  assert.deepEqual(
     unfinishedResponse(a!, false, 250),
     new Refusal(502, "backend 127.0.0.1:9002 closed the connection mid-response"),
   );
-  assertEquals(unfinishedResponse(a!, true, 250).status, 504);
+  assert.deepEqual(unfinishedResponse(a!, true, 250).status, 504);
 });

@@ -1,4 +1,4 @@
-import { deepEqual as assertEquals, throws as assertThrows } from "node:assert/strict";
+import assert from "node:assert/strict";
 import { Backend } from "./backend.ts";
 import { createStrategy, parseStrategyName, type Strategy } from "./strategies.ts";
 
@@ -23,15 +23,15 @@ function sequence(...values: number[]): () => number {
 
 Deno.test("round-robin rotates through the backends in order", () => {
   const backends = fourBackends();
-  assertEquals(picks(createStrategy("round-robin"), backends, 6), [0, 1, 2, 3, 0, 1]);
+  assert.deepEqual(picks(createStrategy("round-robin"), backends, 6), [0, 1, 2, 3, 0, 1]);
 });
 
 Deno.test("round-robin skips backends out of rotation and those already tried", () => {
   const backends = fourBackends();
   const strategy = createStrategy("round-robin");
   backends[1]!.healthy = false;
-  assertEquals(picks(strategy, backends, 4), [0, 2, 3, 0]);
-  assertEquals(picks(strategy, backends, 2, new Set([backends[2]!])), [3, 0]);
+  assert.deepEqual(picks(strategy, backends, 4), [0, 2, 3, 0]);
+  assert.deepEqual(picks(strategy, backends, 2, new Set([backends[2]!])), [3, 0]);
 });
 
 Deno.test("every strategy answers undefined when no backend is usable", () => {
@@ -40,7 +40,11 @@ Deno.test("every strategy answers undefined when no backend is usable", () => {
     backends[0]!.healthy = false;
     backends[1]!.healthy = false;
     const strategy = createStrategy(name, sequence(0.5));
-    assertEquals(picks(strategy, backends, 1, new Set([backends[2]!, backends[3]!])), [-1], name);
+    assert.deepEqual(
+      picks(strategy, backends, 1, new Set([backends[2]!, backends[3]!])),
+      [-1],
+      name,
+    );
   }
 });
 
@@ -51,18 +55,18 @@ Deno.test("least-connections picks the fewest in flight, ties broken in rotation
   backends[1]!.inFlight = 1;
   backends[2]!.inFlight = 0;
   backends[3]!.inFlight = 0;
-  assertEquals(picks(strategy, backends, 1), [2]);
-  assertEquals(picks(strategy, backends, 1), [3]); // a tie: the rotation moved past index 2
+  assert.deepEqual(picks(strategy, backends, 1), [2]);
+  assert.deepEqual(picks(strategy, backends, 1), [3]); // a tie: the rotation moved past index 2
   backends[2]!.healthy = false;
   backends[3]!.inFlight = 5;
-  assertEquals(picks(strategy, backends, 1), [1]);
+  assert.deepEqual(picks(strategy, backends, 1), [1]);
 });
 
 Deno.test("random maps its random number onto the usable backends only", () => {
   const backends = fourBackends();
   backends[1]!.healthy = false; // usable: 0, 2, 3
   const strategy = createStrategy("random", sequence(0, 0.34, 0.99));
-  assertEquals(picks(strategy, backends, 3), [0, 2, 3]);
+  assert.deepEqual(picks(strategy, backends, 3), [0, 2, 3]);
 });
 
 Deno.test("two-choices draws two distinct backends and keeps the one with fewer in flight", () => {
@@ -70,18 +74,18 @@ Deno.test("two-choices draws two distinct backends and keeps the one with fewer 
   backends[0]!.inFlight = 4;
   backends[3]!.inFlight = 1;
   // First draw index 0; second draw 0.99 * 3 -> 2, shifted past the first -> 3.
-  assertEquals(picks(createStrategy("two-choices", sequence(0, 0.99)), backends, 1), [3]);
+  assert.deepEqual(picks(createStrategy("two-choices", sequence(0, 0.99)), backends, 1), [3]);
   // The same index twice cannot happen: 0 then 0 becomes 0 then 1; backend 1 has fewer.
-  assertEquals(picks(createStrategy("two-choices", sequence(0, 0)), backends, 1), [1]);
+  assert.deepEqual(picks(createStrategy("two-choices", sequence(0, 0)), backends, 1), [1]);
   // A tie keeps the first draw.
-  assertEquals(picks(createStrategy("two-choices", sequence(0.5, 0.5)), backends, 1), [2]);
+  assert.deepEqual(picks(createStrategy("two-choices", sequence(0.5, 0.5)), backends, 1), [2]);
   backends[1]!.healthy = backends[2]!.healthy = backends[3]!.healthy = false;
-  assertEquals(picks(createStrategy("two-choices", sequence(0.7)), backends, 1), [0]);
+  assert.deepEqual(picks(createStrategy("two-choices", sequence(0.7)), backends, 1), [0]);
 });
 
 Deno.test("parseStrategyName accepts the four names and names them in its error", () => {
-  assertEquals(parseStrategyName("two-choices"), "two-choices");
-  assertThrows(
+  assert.deepEqual(parseStrategyName("two-choices"), "two-choices");
+  assert.throws(
     () => parseStrategyName("fastest"),
     /unknown strategy 'fastest': use one of round-robin, least-connections, random, two-choices/,
   );

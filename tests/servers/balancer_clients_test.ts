@@ -1,4 +1,4 @@
-import { deepEqual as assertEquals, ok as assert } from "node:assert/strict";
+import assert from "node:assert/strict";
 import { startAsync } from "../../servers/async.ts";
 import { startBalancer } from "../../servers/balancer.ts";
 import type { ServerHandle } from "../../servers/server_handle.ts";
@@ -52,11 +52,11 @@ Deno.test("idle connections are closed after the idle timeout", async () => {
     await kept.write(encoder.encode("GET / HTTP/1.1\r\nHost: lab\r\n\r\n"));
     const buffer = new Uint8Array(4096);
     const n = await kept.read(buffer);
-    assert(new TextDecoder().decode(buffer.subarray(0, n ?? 0)).startsWith("HTTP/1.1 200 "));
+    assert.ok(new TextDecoder().decode(buffer.subarray(0, n ?? 0)).startsWith("HTTP/1.1 200 "));
     const closed = await Promise.all([silent, partial, kept].map((c) => closedByServer(c, 5000)));
-    assertEquals(closed, [true, true, true]);
+    assert.deepEqual(closed, [true, true, true]);
     const response = await fetch(`${balancer.url}/`);
-    assertEquals(response.status, 200);
+    assert.deepEqual(response.status, 200);
     await response.body?.cancel();
   } finally {
     closeAll(conns);
@@ -93,12 +93,12 @@ Deno.test("300 clients sending a header byte per second do not stop normal reque
       await response.body?.cancel();
       await sleep(50);
     }
-    assertEquals(statuses, Array(20).fill(200));
+    assert.deepEqual(statuses, Array(20).fill(200));
     // Their heads cannot complete within the idle timeout: the balancer closes them all.
     const closed = await Promise.all(slow.map((conn) => closedByServer(conn, 8000)));
     dripping = false;
     await drip;
-    assertEquals(closed.filter((x) => !x).length, 0, "some slow connections were left open");
+    assert.deepEqual(closed.filter((x) => !x).length, 0, "some slow connections were left open");
   } finally {
     dripping = false;
     closeAll(slow);
@@ -123,17 +123,17 @@ Deno.test("concurrency 1000 (ab -n 5000 -c 1000) completes and the balancer keep
       stderr: "piped",
     }).output();
     const text = new TextDecoder().decode(output.stdout);
-    assertEquals(output.code, 0, new TextDecoder().decode(output.stderr));
+    assert.deepEqual(output.code, 0, new TextDecoder().decode(output.stderr));
     const complete = Number(/Complete requests:\s+(\d+)/.exec(text)?.[1]);
     const failed = Number(/Failed requests:\s+(\d+)/.exec(text)?.[1]);
     const non2xx = Number(/Non-2xx responses:\s+(\d+)/.exec(text)?.[1] ?? 0);
     console.log(`ab -c 1000: ${complete} complete, ${failed} failed, ${non2xx} non-2xx`);
-    assertEquals(complete, 5000);
-    assert(failed + non2xx < 5000, text);
+    assert.deepEqual(complete, 5000);
+    assert.ok(failed + non2xx < 5000, text);
     const served = balancer.stats().backends.reduce((sum, b) => sum + b.requests, 0);
-    assertEquals(served, 5000 - failed - non2xx);
+    assert.deepEqual(served, 5000 - failed - non2xx);
     const response = await fetch(`${balancer.url}/`);
-    assertEquals(response.status, 200);
+    assert.deepEqual(response.status, 200);
     await response.text();
   } finally {
     await balancer.shutdown();

@@ -5,7 +5,7 @@
  * compared, then checked against what the retry policy says.
  */
 
-import { deepEqual as assertEquals } from "node:assert/strict";
+import assert from "node:assert/strict";
 import { type BalancerEngine, ENGINES, startBalancer } from "../../servers/balancer.ts";
 import {
   closedPort,
@@ -119,13 +119,13 @@ Deno.test("both engines forward the same requests to the backend", async () => {
       await backend.close();
     }
   });
-  assertEquals(records.raw, records.serve);
-  assertEquals(
+  assert.deepEqual(records.raw, records.serve);
+  assert.deepEqual(
     records.raw.received.map((m) => m.startLine),
     REQUESTS.map((r) => r.split("\r\n")[0]),
   );
-  assertEquals(records.raw.received[3]!.body, "abcde");
-  assertEquals(
+  assert.deepEqual(records.raw.received[3]!.body, "abcde");
+  assert.deepEqual(
     records.raw.received[4]!.headers.filter((h) => h.startsWith("x-")).slice(0, 2),
     ["x-forwarded-for: 127.0.0.1", "x-forwarded-host: lab"],
   );
@@ -152,7 +152,7 @@ Deno.test("both engines pass the same responses to the client", async () => {
         await backend.close();
       }
     });
-    assertEquals(records.raw, records.serve, JSON.stringify(response.slice(0, 40)));
+    assert.deepEqual(records.raw, records.serve, JSON.stringify(response.slice(0, 40)));
   }
 });
 
@@ -176,8 +176,8 @@ Deno.test("both engines pass a body delimited by the backend's close on, to its 
       await backend.close();
     }
   });
-  assertEquals(records.raw, records.serve);
-  assertEquals(records.raw[0]!.body.length, 9000);
+  assert.deepEqual(records.raw, records.serve);
+  assert.deepEqual(records.raw[0]!.body.length, 9000);
 });
 
 Deno.test("both engines cut a chunked body whose framing is bad instead of passing it on", async () => {
@@ -202,7 +202,7 @@ Deno.test("both engines cut a chunked body whose framing is bad instead of passi
       await backend.close();
     }
   });
-  assertEquals(records, {
+  assert.deepEqual(records, {
     raw: { hello: false, complete: false },
     serve: { hello: false, complete: false },
   });
@@ -308,7 +308,11 @@ Deno.test("both engines take the same retry decisions: same backends tried, same
         for (const backend of backends) await backend.close();
       }
     });
-    assertEquals(records.raw, records.serve, name);
-    assertEquals(records.raw, { statuses: scenario.statuses, attempts: scenario.attempts }, name);
+    assert.deepEqual(records.raw, records.serve, name);
+    assert.deepEqual(
+      records.raw,
+      { statuses: scenario.statuses, attempts: scenario.attempts },
+      name,
+    );
   }
 });

@@ -1,4 +1,4 @@
-import { deepEqual as assertEquals, ok as assert } from "node:assert/strict";
+import assert from "node:assert/strict";
 import { startBalancer } from "../../servers/balancer.ts";
 import {
   rawExchange,
@@ -17,16 +17,16 @@ Deno.test("a simple request reaches the backend as exactly the expected bytes", 
       "GET /a?b=1 HTTP/1.1\r\nHost: lab\r\nAccept: */*\r\n\r\n" +
         "GET /last HTTP/1.1\r\nHost: lab\r\nConnection: close\r\n\r\n",
     );
-    assertEquals(answer.match(/HTTP\/1\.1 200 OK\r\n/g)?.length, 2, answer);
+    assert.deepEqual(answer.match(/HTTP\/1\.1 200 OK\r\n/g)?.length, 2, answer);
     const label = backend.url.replace("http://", "");
-    assertEquals(
+    assert.deepEqual(
       backend.received(),
       "GET /a?b=1 HTTP/1.1\r\nAccept: */*\r\nx-forwarded-for: 127.0.0.1\r\n" +
         `x-forwarded-proto: http\r\nx-forwarded-host: lab\r\nhost: ${label}\r\n\r\n` +
         "GET /last HTTP/1.1\r\nx-forwarded-for: 127.0.0.1\r\n" +
         `x-forwarded-proto: http\r\nx-forwarded-host: lab\r\nhost: ${label}\r\n\r\n`,
     );
-    assert(answer.includes(`\r\nx-backend: ${label}\r\ncontent-length: 3\r\n\r\nok\n`), answer);
+    assert.ok(answer.includes(`\r\nx-backend: ${label}\r\ncontent-length: 3\r\n\r\nok\n`), answer);
   } finally {
     await balancer.shutdown();
     await backend.close();
@@ -39,11 +39,11 @@ Deno.test("a pooled connection the backend closed while idle is noticed: a later
   const balancer = await startBalancer({ port: 0, backends: [backend.url], healthIntervalMs: 0 });
   try {
     const first = await fetch(`${balancer.url}/warm`);
-    assertEquals([first.status, await first.text()], [200, "ok"]);
+    assert.deepEqual([first.status, await first.text()], [200, "ok"]);
     await new Promise((resolve) => setTimeout(resolve, 200));
     const post = await fetch(`${balancer.url}/orders`, { method: "POST", body: "hello" });
-    assertEquals([post.status, await post.text()], [200, "ok"]);
-    assertEquals(backend.count(), 2);
+    assert.deepEqual([post.status, await post.text()], [200, "ok"]);
+    assert.deepEqual(backend.count(), 2);
   } finally {
     await balancer.shutdown();
     await backend.close();
@@ -71,9 +71,9 @@ Deno.test("a GET whose reused backend connection breaks before any answer is ret
     }
     const breakingLabel = breaking.url.replace("http://", "");
     const echoLabel = echo.url.replace("http://", "");
-    assertEquals(statuses, [200, 200, 200]);
-    assertEquals(served, [breakingLabel, echoLabel, echoLabel]);
-    assertEquals(breaking.count(), 2);
+    assert.deepEqual(statuses, [200, 200, 200]);
+    assert.deepEqual(served, [breakingLabel, echoLabel, echoLabel]);
+    assert.deepEqual(breaking.count(), 2);
   } finally {
     await balancer.shutdown();
     await breaking.close();

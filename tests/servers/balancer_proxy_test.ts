@@ -1,4 +1,4 @@
-import { deepEqual as assertEquals, ok as assert } from "node:assert/strict";
+import assert from "node:assert/strict";
 import { startAsync } from "../../servers/async.ts";
 import { eachEngine } from "../support/servers/balancer/each_engine.ts";
 import {
@@ -29,21 +29,21 @@ test("requests are forwarded with X-Forwarded-* and without hop-by-hop headers",
         "Content-Type: application/x-www-form-urlencoded\r\n" +
         `Content-Length: ${body.length}\r\n\r\n${body}`,
     );
-    assert(raw.startsWith("HTTP/1.1 200"), raw.slice(0, 200));
+    assert.ok(raw.startsWith("HTTP/1.1 200"), raw.slice(0, 200));
     const seen: Echo = JSON.parse(raw.slice(raw.indexOf("\r\n\r\n") + 4));
-    assertEquals(seen.method, "PUT");
-    assertEquals(seen.target, "/items/7?color=red&size=2");
-    assertEquals(seen.body, body);
+    assert.deepEqual(seen.method, "PUT");
+    assert.deepEqual(seen.target, "/items/7?color=red&size=2");
+    assert.deepEqual(seen.body, body);
     const h = seen.headers;
-    assertEquals(h["x-custom"], "kept");
-    assertEquals(h["content-type"], "application/x-www-form-urlencoded");
-    assertEquals(h["x-forwarded-for"], "10.0.0.1, 127.0.0.1");
-    assertEquals(h["x-forwarded-proto"], "http");
-    assertEquals(h["x-forwarded-host"], `lab.example:${balancer.port}`);
+    assert.deepEqual(h["x-custom"], "kept");
+    assert.deepEqual(h["content-type"], "application/x-www-form-urlencoded");
+    assert.deepEqual(h["x-forwarded-for"], "10.0.0.1, 127.0.0.1");
+    assert.deepEqual(h["x-forwarded-proto"], "http");
+    assert.deepEqual(h["x-forwarded-host"], `lab.example:${balancer.port}`);
     for (const hop of ["x-secret-hop", "keep-alive", "te", "proxy-authorization"]) {
-      assertEquals(h[hop], undefined, `${hop} crossed the proxy`);
+      assert.deepEqual(h[hop], undefined, `${hop} crossed the proxy`);
     }
-    assert(h["connection"] === undefined || h["connection"] === "keep-alive", h["connection"]);
+    assert.ok(h["connection"] === undefined || h["connection"] === "keep-alive", h["connection"]);
   } finally {
     await balancer.shutdown();
     await echo.close();
@@ -62,10 +62,10 @@ test("a request body of unknown length is streamed through (chunked)", async () 
       },
     });
     const response = await fetch(`${balancer.url}/upload`, { method: "POST", body });
-    assertEquals(response.status, 200);
+    assert.deepEqual(response.status, 200);
     const seen: Echo = await response.json();
-    assertEquals(seen.body, parts.join(""));
-    assertEquals(seen.headers["transfer-encoding"], "chunked");
+    assert.deepEqual(seen.body, parts.join(""));
+    assert.deepEqual(seen.headers["transfer-encoding"], "chunked");
   } finally {
     await balancer.shutdown();
     await echo.close();
@@ -85,12 +85,12 @@ test("response hop-by-hop headers are dropped and chunked bodies decoded", async
   const balancer = await start({ port: 0, backends: [raw.url], healthIntervalMs: 0 });
   try {
     const response = await fetch(`${balancer.url}/`);
-    assertEquals(response.status, 201);
-    assertEquals(await response.text(), "hello, world");
-    assertEquals(response.headers.get("x-keep"), "yes");
-    assertEquals(response.headers.get("x-drop-me"), null);
-    assertEquals(response.headers.get("keep-alive"), null);
-    assertEquals(response.headers.get("x-backend"), raw.url.replace("http://", ""));
+    assert.deepEqual(response.status, 201);
+    assert.deepEqual(await response.text(), "hello, world");
+    assert.deepEqual(response.headers.get("x-keep"), "yes");
+    assert.deepEqual(response.headers.get("x-drop-me"), null);
+    assert.deepEqual(response.headers.get("keep-alive"), null);
+    assert.deepEqual(response.headers.get("x-backend"), raw.url.replace("http://", ""));
   } finally {
     await balancer.shutdown();
     await raw.close();
@@ -104,17 +104,17 @@ test("/page.html, HEAD and a large /bytes body arrive byte-identical", async () 
     for (const path of ["/page.html", "/logo.png", "/bytes?n=3000000"]) {
       const direct = await fetch(`${backend.url}${path}`);
       const proxied = await fetch(`${balancer.url}${path}`);
-      assertEquals(proxied.status, 200);
-      assertEquals(proxied.headers.get("content-type"), direct.headers.get("content-type"));
+      assert.deepEqual(proxied.status, 200);
+      assert.deepEqual(proxied.headers.get("content-type"), direct.headers.get("content-type"));
       const [a, b] = [await direct.bytes(), await proxied.bytes()];
-      assertEquals(b.length, a.length, `${path}: ${b.length} bytes, not ${a.length}`);
-      assert(a.every((byte, i) => byte === b[i]), `${path}: bodies differ`);
+      assert.deepEqual(b.length, a.length, `${path}: ${b.length} bytes, not ${a.length}`);
+      assert.ok(a.every((byte, i) => byte === b[i]), `${path}: bodies differ`);
     }
     const head = await fetch(`${balancer.url}/page.html`, { method: "HEAD" });
     const direct = await fetch(`${backend.url}/page.html`, { method: "HEAD" });
-    assertEquals(head.status, 200);
-    assertEquals(head.headers.get("content-length"), direct.headers.get("content-length"));
-    assertEquals(await head.text(), "");
+    assert.deepEqual(head.status, 200);
+    assert.deepEqual(head.headers.get("content-length"), direct.headers.get("content-length"));
+    assert.deepEqual(await head.text(), "");
     await direct.body?.cancel();
   } finally {
     await balancer.shutdown();
@@ -138,12 +138,12 @@ test("tcp mode forwards whole connections round robin", async () => {
         balancer.port,
         `GET /conn/${i} HTTP/1.1\r\nHost: lab\r\nConnection: close\r\n\r\n`,
       );
-      assert(raw.startsWith("HTTP/1.1 200"), raw.slice(0, 100));
+      assert.ok(raw.startsWith("HTTP/1.1 200"), raw.slice(0, 100));
       const seen: Echo = JSON.parse(raw.slice(raw.indexOf("\r\n\r\n") + 4));
-      assertEquals(seen.target, `/conn/${i}`);
+      assert.deepEqual(seen.target, `/conn/${i}`);
       names.push(seen.name);
     }
-    assertEquals(names, ["a", "b", "a", "b"]);
+    assert.deepEqual(names, ["a", "b", "a", "b"]);
     // Two requests on one connection stay on one backend: balancing is per connection.
     const conn = await Deno.connect({ hostname: "127.0.0.1", port: balancer.port });
     const request = "GET /same HTTP/1.1\r\nHost: lab\r\n\r\n";
@@ -157,8 +157,8 @@ test("tcp mode forwards whole connections round robin", async () => {
       text += new TextDecoder().decode(buffer.subarray(0, n));
     }
     conn.close();
-    assertEquals(text.match(/x-echo: (\w)/g), ["x-echo: a", "x-echo: a"]);
-    assertEquals(balancer.stats().backends.map((x) => x.requests), [3, 2]);
+    assert.deepEqual(text.match(/x-echo: (\w)/g), ["x-echo: a", "x-echo: a"]);
+    assert.deepEqual(balancer.stats().backends.map((x) => x.requests), [3, 2]);
   } finally {
     await balancer.shutdown();
     await a.close();
@@ -181,7 +181,7 @@ test("bad options fail with one line naming the fix", async () => {
     } catch (caught) {
       error = caught;
     }
-    assert(error instanceof TypeError, `no error for ${JSON.stringify(options)}`);
-    assert(message.test(error.message) && !error.message.includes("\n"), error.message);
+    assert.ok(error instanceof TypeError, `no error for ${JSON.stringify(options)}`);
+    assert.ok(message.test(error.message) && !error.message.includes("\n"), error.message);
   }
 });

@@ -1,4 +1,4 @@
-import { deepEqual as assertEquals, ok as assert } from "node:assert/strict";
+import assert from "node:assert/strict";
 import { startAsync } from "../../servers/async.ts";
 import { startBalancer } from "../../servers/balancer.ts";
 import {
@@ -66,18 +66,21 @@ Deno.test("smuggling attempts are answered 400 and never reach the backend", asy
   try {
     for (const [name, request] of ATTEMPTS) {
       const answer = await sendAndHalfClose(balancer.port, encoder.encode(request));
-      assert(answer.startsWith("HTTP/1.1 400 "), `${name}: ${JSON.stringify(answer.slice(0, 80))}`);
-      assert(/\r\nconnection: close\r\n/.test(answer), `${name}: connection not closed`);
-      assertEquals(answer.match(/HTTP\/1\.1 /g)?.length, 1, `${name}: more than one response`);
+      assert.ok(
+        answer.startsWith("HTTP/1.1 400 "),
+        `${name}: ${JSON.stringify(answer.slice(0, 80))}`,
+      );
+      assert.ok(/\r\nconnection: close\r\n/.test(answer), `${name}: connection not closed`);
+      assert.deepEqual(answer.match(/HTTP\/1\.1 /g)?.length, 1, `${name}: more than one response`);
     }
-    assertEquals(backend.received(), "", "a refused request reached the backend");
+    assert.deepEqual(backend.received(), "", "a refused request reached the backend");
     const ok = await sendAndHalfClose(
       balancer.port,
       encoder.encode("GET /ok HTTP/1.1\r\nHost: lab\r\nConnection: close\r\n\r\n"),
     );
-    assert(ok.startsWith("HTTP/1.1 200 "), ok.slice(0, 80));
-    assertEquals(backend.received().match(/^GET \/ok HTTP\/1\.1\r\n/gm)?.length, 1);
-    assertEquals(backend.count(), 1);
+    assert.ok(ok.startsWith("HTTP/1.1 200 "), ok.slice(0, 80));
+    assert.deepEqual(backend.received().match(/^GET \/ok HTTP\/1\.1\r\n/gm)?.length, 1);
+    assert.deepEqual(backend.count(), 1);
   } finally {
     await balancer.shutdown();
     await backend.close();
@@ -104,9 +107,9 @@ Deno.test("limits: 414 for a long request line, 431 for a large head, 413 for a 
     ];
     for (const [status, request] of cases) {
       const answer = await sendAndHalfClose(balancer.port, encoder.encode(request));
-      assert(answer.startsWith(`HTTP/1.1 ${status} `), `${status}: ${answer.slice(0, 80)}`);
+      assert.ok(answer.startsWith(`HTTP/1.1 ${status} `), `${status}: ${answer.slice(0, 80)}`);
     }
-    assertEquals(backend.received(), "");
+    assert.deepEqual(backend.received(), "");
   } finally {
     await balancer.shutdown();
     await backend.close();
@@ -189,12 +192,12 @@ Deno.test("3000 seeded malformed requests leave the balancer serving", async () 
         statuses.set(status, (statuses.get(status) ?? 0) + 1);
       }
     }));
-    assertEquals(statuses.get("garbage"), undefined, `statuses: ${[...statuses]}`);
-    assert((statuses.get("400") ?? 0) > 1000, `statuses: ${[...statuses]}`);
+    assert.deepEqual(statuses.get("garbage"), undefined, `statuses: ${[...statuses]}`);
+    assert.ok((statuses.get("400") ?? 0) > 1000, `statuses: ${[...statuses]}`);
     for (let i = 0; i < 3; i++) {
       const response = await fetch(`${balancer.url}/page.html`);
-      assertEquals(response.status, 200);
-      assert((await response.text()).includes("<html"));
+      assert.deepEqual(response.status, 200);
+      assert.ok((await response.text()).includes("<html"));
     }
   } finally {
     await balancer.shutdown();

@@ -1,4 +1,4 @@
-import { deepEqual as assertEquals, ok as assert } from "node:assert/strict";
+import assert from "node:assert/strict";
 import { startAsync } from "../../servers/async.ts";
 import type { BalancerHandle } from "../../servers/balancer.ts";
 import { eachEngine } from "../support/servers/balancer/each_engine.ts";
@@ -40,15 +40,15 @@ test("round robin is exact: 4 backends, 8 requests, each twice in order", async 
     const seen: (string | null)[] = [];
     for (let i = 0; i < 8; i++) {
       const { status, backend } = await get(`${balancer.url}/`);
-      assertEquals(status, 200);
+      assert.deepEqual(status, 200);
       seen.push(backend);
     }
     const labels = backends.map((b) => label(b.url));
-    assertEquals(seen, [...labels, ...labels]);
-    assertEquals(balancer.stats().backends.map((b) => b.requests), [2, 2, 2, 2]);
+    assert.deepEqual(seen, [...labels, ...labels]);
+    assert.deepEqual(balancer.stats().backends.map((b) => b.requests), [2, 2, 2, 2]);
     for (const backend of backends) {
       const stats = await (await fetch(`${backend.url}/stats`)).json();
-      assertEquals(stats.served, 2, `${backend.url} served ${stats.served}, not 2`);
+      assert.deepEqual(stats.served, 2, `${backend.url} served ${stats.served}, not 2`);
     }
   } finally {
     await stopAll(balancer, backends);
@@ -61,8 +61,8 @@ test("GET /lb/stats reports requests, in flight, failures and health per backend
   try {
     await get(`${balancer.url}/page.html`);
     const stats = await (await fetch(`${balancer.url}/lb/stats`)).json();
-    assertEquals(stats.strategy, "round-robin");
-    assertEquals(stats.backends, [{
+    assert.deepEqual(stats.strategy, "round-robin");
+    assert.deepEqual(stats.backends, [{
       url: backend.url,
       label: label(backend.url),
       requests: 1,
@@ -85,8 +85,8 @@ test("--log lines name the client, the request and the backend", async () => {
   });
   try {
     await get(`${balancer.url}/page.html?x=1`);
-    assertEquals(lines.length, 1);
-    assert(
+    assert.deepEqual(lines.length, 1);
+    assert.ok(
       new RegExp(
         `^request from 127\\.0\\.0\\.1:\\d+ GET /page\\.html\\?x=1 -> ${label(backend.url)}$`,
       )
@@ -122,16 +122,16 @@ for (const strategy of ["least-connections", "two-choices"] as StrategyName[]) {
       await Promise.all(Array.from({ length: clients }, async () => {
         for (let i = 0; i < perClient; i++) {
           const { status, backend } = await get(`${balancer.url}/io?ms=5`);
-          assertEquals(status, 200);
+          assert.deepEqual(status, 200);
           counts.set(backend, (counts.get(backend) ?? 0) + 1);
         }
       }));
       const slow = counts.get(label(slowUrl)) ?? 0;
       const total = clients * perClient;
       // Round robin would send exactly a quarter (16) to the slow backend.
-      assert(slow < total / 4, `slow backend got ${slow} of ${total} requests`);
+      assert.ok(slow < total / 4, `slow backend got ${slow} of ${total} requests`);
       for (const backend of fast) {
-        assert((counts.get(label(backend.url)) ?? 0) > slow, `counts: ${[...counts]}`);
+        assert.ok((counts.get(label(backend.url)) ?? 0) > slow, `counts: ${[...counts]}`);
       }
     } finally {
       await balancer.shutdown();
@@ -162,26 +162,26 @@ test("a killed backend fails no GET and is re-admitted after a restart", async (
     await new Promise((resolve) => setTimeout(resolve, 300));
     running = false;
     await load;
-    assert(statuses.length > 20, `only ${statuses.length} requests ran`);
-    assertEquals(
+    assert.ok(statuses.length > 20, `only ${statuses.length} requests ran`);
+    assert.deepEqual(
       statuses.filter((s) => s !== 200),
       [],
       `a GET failed while a backend died: ${JSON.stringify(statuses.filter((s) => s !== 200))}`,
     );
     const afterKill = await get(`${balancer.url}/`);
-    assertEquals(afterKill.status, 200);
+    assert.deepEqual(afterKill.status, 200);
     const victim = balancer.stats().backends[1]!;
-    assertEquals(victim.healthy, false);
-    assert(victim.failures >= 1);
+    assert.deepEqual(victim.healthy, false);
+    assert.ok(victim.failures >= 1);
 
     restarted = await startAsync({ port: victimPort });
     for (let i = 0; i < 100 && !balancer.stats().backends[1]!.healthy; i++) {
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
-    assertEquals(balancer.stats().backends[1]!.healthy, true, "not re-admitted within 2 s");
+    assert.deepEqual(balancer.stats().backends[1]!.healthy, true, "not re-admitted within 2 s");
     const seen = new Set<string | null>();
     for (let i = 0; i < 6; i++) seen.add((await get(`${balancer.url}/`)).backend);
-    assert(seen.has(`127.0.0.1:${victimPort}`), `restarted backend got nothing: ${[...seen]}`);
+    assert.ok(seen.has(`127.0.0.1:${victimPort}`), `restarted backend got nothing: ${[...seen]}`);
   } finally {
     await balancer.shutdown();
     await Promise.all(
@@ -200,19 +200,19 @@ test("a POST that reached a backend which then closed gets 502 and is not sent a
   });
   try {
     const response = await fetch(`${balancer.url}/orders`, { method: "POST", body: "hello" });
-    assertEquals(response.status, 502);
-    assert((await response.text()).includes("POST is not repeated"));
-    assertEquals(closing.count(), 1, "the closing backend should have seen the POST once");
-    assertEquals(echo.count(), 0, "the POST must not be sent to a second backend");
+    assert.deepEqual(response.status, 502);
+    assert.ok((await response.text()).includes("POST is not repeated"));
+    assert.deepEqual(closing.count(), 1, "the closing backend should have seen the POST once");
+    assert.deepEqual(echo.count(), 0, "the POST must not be sent to a second backend");
 
     // GETs that meet the same closing backend are moved to the next one: the client sees 200.
     for (let i = 0; i < 2; i++) {
       const again = await fetch(`${balancer.url}/items`);
-      assertEquals(again.status, 200);
-      assertEquals((await again.json()).name, "echo");
+      assert.deepEqual(again.status, 200);
+      assert.deepEqual((await again.json()).name, "echo");
     }
-    assertEquals(closing.count(), 2, "the second GET should have met the closing backend");
-    assertEquals(echo.count(), 2);
+    assert.deepEqual(closing.count(), 2, "the second GET should have met the closing backend");
+    assert.deepEqual(echo.count(), 2);
   } finally {
     await balancer.shutdown();
     await closing.close();
@@ -231,11 +231,15 @@ test("a POST to a backend that refuses connections goes to the next one, once", 
   });
   try {
     const response = await fetch(`${balancer.url}/orders`, { method: "POST", body: "hello" });
-    assertEquals(response.status, 200);
+    assert.deepEqual(response.status, 200);
     const seen = await response.json();
-    assertEquals([seen.method, seen.body], ["POST", "hello"]);
-    assertEquals(echo.count(), 1);
-    assertEquals(balancer.stats().backends[0]!.healthy, false, "refused: out of rotation at once");
+    assert.deepEqual([seen.method, seen.body], ["POST", "hello"]);
+    assert.deepEqual(echo.count(), 1);
+    assert.deepEqual(
+      balancer.stats().backends[0]!.healthy,
+      false,
+      "refused: out of rotation at once",
+    );
   } finally {
     await balancer.shutdown();
     await echo.close();
@@ -251,11 +255,11 @@ test("all backends down gives 503 with a clear body", async () => {
   try {
     for (const method of ["GET", "POST"]) {
       const response = await fetch(`${balancer.url}/`, { method });
-      assertEquals(response.status, 503);
+      assert.deepEqual(response.status, 503);
       const body = await response.text();
-      assert(body.includes("all 2 backends are down"), body);
+      assert.ok(body.includes("all 2 backends are down"), body);
     }
-    assertEquals(balancer.stats().backends.map((x) => x.healthy), [false, false]);
+    assert.deepEqual(balancer.stats().backends.map((x) => x.healthy), [false, false]);
   } finally {
     await balancer.shutdown();
   }
@@ -271,8 +275,8 @@ test("a backend that does not answer in time gives 504", async () => {
   });
   try {
     const response = await fetch(`${balancer.url}/slow`);
-    assertEquals(response.status, 504);
-    assert((await response.text()).includes("no response within 150 ms"));
+    assert.deepEqual(response.status, 504);
+    assert.ok((await response.text()).includes("no response within 150 ms"));
   } finally {
     await balancer.shutdown();
     await silent.close();
@@ -289,9 +293,9 @@ test("two balancer workers share one port and stop cleanly", async () => {
   });
   try {
     const results = await Promise.all(Array.from({ length: 20 }, () => get(`${balancer.url}/`)));
-    assertEquals(results.filter((r) => r.status !== 200), []);
+    assert.deepEqual(results.filter((r) => r.status !== 200), []);
     const labels = new Set(backends.map((b) => label(b.url)));
-    assert(results.every((r) => labels.has(r.backend ?? "")));
+    assert.ok(results.every((r) => labels.has(r.backend ?? "")));
   } finally {
     await stopAll(balancer, backends);
   }

@@ -1,4 +1,4 @@
-import { deepEqual as assertEquals } from "node:assert/strict";
+import assert from "node:assert/strict";
 import { parseResponseHead } from "../response_head.ts";
 import { clientHeadRoom, writeClientHead } from "./client_head.ts";
 
@@ -22,7 +22,7 @@ function write(
 }
 
 Deno.test("client head: header lines are copied as received, then x-backend and the framing", () => {
-  assertEquals(
+  assert.deepEqual(
     write(
       "HTTP/1.1 200 OK\r\ncontent-type: text/plain\r\nContent-Length:  007 \r\nX-A:b\r\n" +
         "Set-Cookie: a=1\r\nSet-Cookie: b=2\r\n\r\n",
@@ -33,15 +33,18 @@ Deno.test("client head: header lines are copied as received, then x-backend and 
 });
 
 Deno.test("client head: an HTTP/1.0 status line goes out as HTTP/1.1 with its reason", () => {
-  assertEquals(
+  assert.deepEqual(
     write("HTTP/1.0 503 Busy Now\r\nContent-Length: 0\r\n\r\n", CLOSE),
     "HTTP/1.1 503 Busy Now\r\nx-backend: 127.0.0.1:9002\r\nconnection: close\r\ncontent-length: 0\r\n\r\n",
   );
-  assertEquals(write("HTTP/1.1 200\r\n\r\n"), "HTTP/1.1 200\r\nx-backend: 127.0.0.1:9002\r\n\r\n");
+  assert.deepEqual(
+    write("HTTP/1.1 200\r\n\r\n"),
+    "HTTP/1.1 200\r\nx-backend: 127.0.0.1:9002\r\n\r\n",
+  );
 });
 
 Deno.test("client head: hop-by-hop lines are left out; a chunked body is announced again", () => {
-  assertEquals(
+  assert.deepEqual(
     write(
       "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nConnection: x-hop\r\nX-Hop: 1\r\n" +
         "Keep-Alive: 5\r\nX-End: 2\r\n\r\n",
@@ -62,6 +65,6 @@ Deno.test("client head: obs-text bytes are copied as they are", () => {
   const head = parseResponseHead(bytes, 0, bytes.length);
   const out = new Uint8Array(clientHeadRoom(head, bytes.length, BACKEND, null));
   const end = writeClientHead(bytes, head, out, 0, BACKEND, null, 0, false);
-  assertEquals([...out.subarray(22, 24)], [0xe9, 0xff]);
-  assertEquals(end, bytes.length + BACKEND.length);
+  assert.deepEqual([...out.subarray(22, 24)], [0xe9, 0xff]);
+  assert.deepEqual(end, bytes.length + BACKEND.length);
 });

@@ -1,4 +1,4 @@
-import { deepEqual as assertEquals, ok as assert } from "node:assert/strict";
+import assert from "node:assert/strict";
 import { HttpError } from "../http_error.ts";
 import { DEFAULT_LIMITS } from "./limits.ts";
 import { findHeadEnd, forwardedHeadText, parseRequestHead } from "./request_head.ts";
@@ -77,7 +77,7 @@ const MALFORMED_REQUESTS = [
 function fast(request: string): { length: number; bytes: string; found: SimpleRequestHead } {
   const input = encoder.encode(`${request}NEXT`);
   const end = findHeadEnd(input, 0, 0, input.length, DEFAULT_LIMITS);
-  assert(end === request.length, `head end ${end} for ${JSON.stringify(request.slice(0, 60))}`);
+  assert.ok(end === request.length, `head end ${end} for ${JSON.stringify(request.slice(0, 60))}`);
   const out = new Uint8Array(end + FORWARDED_FOR.length + SIMPLE_HEAD_SLACK);
   const found: SimpleRequestHead = { method: "", targetStart: 0, targetEnd: 0 };
   const length = copySimpleRequestHead(input, 0, end, DEFAULT_LIMITS, FORWARDED_FOR, out, found);
@@ -91,17 +91,17 @@ function strict(request: string): string {
 Deno.test("request fast path forwards byte for byte what the strict path forwards", () => {
   for (const request of SIMPLE_REQUESTS) {
     const { length, bytes, found } = fast(request);
-    assert(length >= 0, `fast path not taken for ${JSON.stringify(request.slice(0, 60))}`);
-    assertEquals(bytes, strict(request));
+    assert.ok(length >= 0, `fast path not taken for ${JSON.stringify(request.slice(0, 60))}`);
+    assert.deepEqual(bytes, strict(request));
     const head = parseRequestHead(request, DEFAULT_LIMITS);
-    assertEquals(found.method, head.method);
-    assertEquals(request.slice(found.targetStart, found.targetEnd), head.target);
+    assert.deepEqual(found.method, head.method);
+    assert.deepEqual(request.slice(found.targetStart, found.targetEnd), head.target);
   }
 });
 
 Deno.test("request fast path leaves hop-by-hop, framing and rewritten heads to the strict path", () => {
   for (const request of STRICT_ONLY_REQUESTS) {
-    assertEquals(fast(request).length, -1, JSON.stringify(request));
+    assert.deepEqual(fast(request).length, -1, JSON.stringify(request));
     parseRequestHead(request, DEFAULT_LIMITS); // the strict path forwards it
   }
 });
@@ -109,13 +109,13 @@ Deno.test("request fast path leaves hop-by-hop, framing and rewritten heads to t
 Deno.test("request fast path refuses nothing itself: every malformed head goes to the strict parser, which refuses it", () => {
   for (const request of MALFORMED_REQUESTS) {
     const name = JSON.stringify(request.slice(0, 70));
-    assertEquals(fast(request).length, -1, name);
+    assert.deepEqual(fast(request).length, -1, name);
     let refused: unknown = null;
     try {
       parseRequestHead(request, DEFAULT_LIMITS);
     } catch (error) {
       refused = error;
     }
-    assert(refused instanceof HttpError, `strict parser accepted ${name}`);
+    assert.ok(refused instanceof HttpError, `strict parser accepted ${name}`);
   }
 });
