@@ -9,7 +9,7 @@
  *
  * ```ts
  * import { log, md, show, table } from "./display.ts";
- * const server = await startFresh("async", () => startAsync({ port: 0 })); // re-run safe
+ * const server = await launchScript(repoPath("servers", "async.ts")); // re-run safe: same name
  * await md`## Results for ${runs} runs`;
  * await table(df);
  * await show(chart);
@@ -20,7 +20,7 @@
  * {@link log}); a cell that calls a helper must show something, or carry the comment
  * `// lab: output optional` (the lab fails a notebook whose cell lost its output).
  *
- * After Jupyter's interrupt button stopped a lab call, the show helpers and {@link startFresh}
+ * After Jupyter's interrupt button stopped a lab call, the show helpers and the server launches
  * of the cells Run All queued behind it are skipped with one line (see `interrupt.ts`), so no
  * conclusion is drawn from the runs of an interrupted experiment.
  *

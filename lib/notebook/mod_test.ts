@@ -4,7 +4,8 @@ import { inJupyter, markdownTable } from "./display.ts";
 import { repoPath, repoRoot } from "./paths.ts";
 import { profile, profileMarkdown, PROFILES } from "./profiles.ts";
 import { formatSeconds, progressDisplay, progressText } from "./progress_display.ts";
-import { isRunningPort, linkRunning, startFresh, stopStarted } from "./started.ts";
+import { isRunningPort, linkRunning } from "./started.ts";
+import { launchScript } from "../experiment/launch.ts";
 
 Deno.test("profile() defaults to full and reads quick", () => {
   assert.deepEqual(profile(""), {
@@ -101,22 +102,15 @@ Deno.test("markdownTable() links only to servers that are running", async () => 
     "see `http://localhost:80/x,` done",
   );
   assert.deepEqual(linkRunning("https://example.org/a", () => false), "https://example.org/a");
-  // By default a port counts as running while a server started with startFresh holds it.
-  const server = await startFresh("link-check", () => {
-    const started = Deno.serve(
-      { port: 0, hostname: "127.0.0.1", onListen() {} },
-      () => new Response("x"),
-    );
-    const url = `http://127.0.0.1:${started.addr.port}`;
-    return Promise.resolve({ url, shutdown: () => started.shutdown() });
-  });
-  const port = Number(new URL(server.url).port);
+  // By default a port counts as running while a server the lab launched holds it.
+  const server = await launchScript(repoPath("servers", "async.ts"), { name: "link-check" });
+  const port = server.port;
   assert.ok(isRunningPort(port));
   assert.deepEqual(
     markdownTable([{ url: `${server.url}/` }]).split("\n")[2],
     `| <${server.url}/> |`,
   );
-  await stopStarted("link-check");
+  await server.stop();
   assert.ok(!isRunningPort(port));
   assert.deepEqual(
     markdownTable([{ url: `${server.url}/` }]).split("\n")[2],
@@ -195,30 +189,6 @@ Deno.test("outside Jupyter the helpers print to the console", async () => {
   assert.deepEqual(progress.length, 2, stdout);
   assert.match(progress[0] ?? "", /0\/2 \(0%\) · first/);
   assert.match(progress[1] ?? "", /2\/2 \(100%\) · last · done in 2 s/);
-});
-
-Deno.test("startFresh() stops the earlier server of the same name", async () => {
-  const start = () => {
-    const server = Deno.serve(
-      { hostname: "127.0.0.1", port: 0, onListen: () => {} },
-      () => new Response("ok"),
-    );
-    return Promise.resolve({
-      server,
-      shutdown: async () => {
-        await server.shutdown();
-      },
-    });
-  };
-  const first = await startFresh("hello", start);
-  let firstDone = false;
-  first.server.finished.then(() => firstDone = true);
-  const second = await startFresh("hello", start);
-  assert.ok(firstDone, "the first server was stopped before the second started");
-  const response = await fetch(`http://127.0.0.1:${second.server.addr.port}/`);
-  assert.deepEqual(await response.text(), "ok");
-  await stopStarted();
-  await second.server.finished;
 });
 
 Deno.test("profileMarkdown() names the profile's sizes and how to change them", () => {
