@@ -79,6 +79,6 @@ Deno.test("notebook 01: every cell that measures asks the plan first", async () 
     .filter((source) => /\b(runExperiment|measureHandoff)\(/.test(source));
   assert.ok(measuring.length >= 4, `found ${measuring.length} measuring cells`);
   for (const source of measuring) {
-    assert.match(source, /gens\.(root|slow) === null \? null :/, source.split("\n")[0]);
+    assert.match(source, /gens\.(root|slow) === null\s*\?\s*null\s*:/, source.split("\n")[0]);
   }
 });
