@@ -51,8 +51,6 @@ export const Dispatch = {
   Drawn: 2,
   /** 1 once the pool closes. */
   Closed: 3,
-  /** 1 from a worker's ring until the listener starts collecting (0): one ring is enough. */
-  Rung: 4,
   /** First of K fields: the ticket each worker holds now. */
   Held: 8,
 } as const;

@@ -314,7 +314,6 @@ export class ThreadPool {
     try {
       while (this.#inRing > 0) {
         const rung = Atomics.load(this.#dispatch, Dispatch.Doorbell);
-        Atomics.store(this.#dispatch, Dispatch.Rung, 0); // a worker answering now rings again
         this.#collect();
         if (this.#inRing === 0) break;
         const wait = Atomics.waitAsync(this.#dispatch, Dispatch.Doorbell, rung);

@@ -90,12 +90,12 @@ async function serveRing(init: ThreadInit, handler: PoolHandler): Promise<void> 
     timings[timing + WORKER_HANDOFF_US]! += (appStart - woke + done - appEnd) * 1000;
     timings[timing + WORKER_APP_US]! += (appEnd - appStart) * 1000;
     slot.set(SlotState.Response);
+    // Ring, then wake: the listener sleeps only while the doorbell still shows the count it read
+    // before collecting, so this answer is either collected or ends its sleep. (Skipping the
+    // notify when another worker had rung already lost wake-ups: that ring could have been
+    // counted before the listener went to sleep, leaving it asleep with answers waiting.)
     Atomics.add(dispatch, Dispatch.Doorbell, 1);
-    // Wake the listener, unless it was woken already and has not started collecting: it
-    // will find this answer too, and a busy listener is not woken once per request.
-    if (Atomics.exchange(dispatch, Dispatch.Rung, 1) === 0) {
-      Atomics.notify(dispatch, Dispatch.Doorbell);
-    }
+    Atomics.notify(dispatch, Dispatch.Doorbell);
     ticket = Atomics.add(dispatch, Dispatch.Drawn, 1);
   }
 }
