@@ -76,7 +76,10 @@ export async function writeReference(options: {
       .map((entry) => entry.name)
       .sort();
     await Deno.mkdir(outDir, { recursive: true });
-    for (const name of reports) await Deno.copyFile(join(reportsDir, name), join(outDir, name));
+    for (const name of reports) {
+      const html = await Deno.readTextFile(join(reportsDir, name));
+      await Deno.writeTextFile(join(outDir, name), withoutFolder(html, work));
+    }
     const environment = await collectEnvironment();
     await Deno.writeTextFile(
       join(outDir, "environment.json"),
@@ -90,6 +93,18 @@ export async function writeReference(options: {
   } finally {
     await Deno.remove(work, { recursive: true });
   }
+}
+
+/** What a report says instead of the temporary folder the reference run wrote its results to. */
+export const TEMPORARY_FOLDER = "(a temporary folder)";
+
+/**
+ * `html` with every mention of `folder` (where the run kept its results, e.g. "36 runs kept in
+ * /tmp/lab-reference-x/results/01-root") replaced by {@link TEMPORARY_FOLDER}: the committed
+ * reports name no folder of the machine that made them.
+ */
+export function withoutFolder(html: string, folder: string): string {
+  return html.replaceAll(folder.replace(/\/+$/, ""), TEMPORARY_FOLDER);
 }
 
 /** The reference folder's index: what was run, where, and how to run it again. */

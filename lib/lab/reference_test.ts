@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { repoPath } from "../notebook/paths.ts";
-import { writeReference } from "./reference.ts";
+import { TEMPORARY_FOLDER, withoutFolder, writeReference } from "./reference.ts";
 
 const FIXTURES = repoPath("tests", "support", "notebooks");
 
@@ -18,6 +18,7 @@ Deno.test("writeReference keeps the no-code report, the machine record and an in
     assert.deepEqual(names, ["README.md", "environment.json", "hello.no-code.html"]);
     assert.deepEqual(run.reports, [join(out, "hello.no-code.html")]);
     const html = Deno.readTextFileSync(join(out, "hello.no-code.html"));
+    assert.ok(!html.includes("lab-reference-"), "the report names no temporary folder");
     assert.ok(!html.includes("lib/notebook/mod.ts"), "the report has no code cells");
     const environment = JSON.parse(Deno.readTextFileSync(join(out, "environment.json")));
     assert.ok(environment.cpuCount >= 1);
@@ -43,4 +44,13 @@ Deno.test("a failing notebook leaves the reference folder as it was", async () =
   } finally {
     await Deno.remove(out, { recursive: true });
   }
+});
+
+Deno.test("withoutFolder replaces every mention of the run's temporary folder", () => {
+  const html = "<p>36 runs kept in <code>/tmp/lab-reference-ab12/results/01-root</code></p>" +
+    "<p>/tmp/lab-reference-ab12/results/01-io</p>";
+  const clean = withoutFolder(html, "/tmp/lab-reference-ab12/");
+  assert.ok(!clean.includes("/tmp/"), clean);
+  assert.equal(clean.split(TEMPORARY_FOLDER).length - 1, 2);
+  assert.match(clean, /\(a temporary folder\)\/results\/01-root/);
 });
