@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
+import { runsOf } from "../../tests/support/run_results.ts";
 import { REPEATABLE } from "../../servers/balancer/retry.ts";
-import { frameFromRows } from "./frame.ts";
 import { compareTargets, summaryRows } from "./results.ts";
 import {
   claimAt,
@@ -17,40 +17,9 @@ import {
 } from "./balancer_story.ts";
 import { holmVerdicts } from "./findings.ts";
 
-const SCHEMA = {
-  target: "str",
-  concurrency: "i64",
-  requestsPerSec: "f64",
-  p50Ms: "f64",
-  p90Ms: "f64",
-  p99Ms: "f64",
-  failed: "i64",
-  non2xx: "i64",
-  completed: "i64",
-  wallTimeS: "f64",
-  generatorCpuPercent: "f64",
-} as const;
-
 /** Runs: `rps[target][level]` lists the repeats' req/s; `p99[target]` the p99 of each run. */
 function runs(rps: Record<string, Record<number, number[]>>, p99: Record<string, number> = {}) {
-  const rows = Object.entries(rps).flatMap(([target, levels]) =>
-    Object.entries(levels).flatMap(([c, values]) =>
-      values.map((value) => ({
-        target,
-        concurrency: Number(c),
-        requestsPerSec: value,
-        p50Ms: 1,
-        p90Ms: 2,
-        p99Ms: p99[target] ?? 3,
-        failed: 0,
-        non2xx: 0,
-        completed: 1000,
-        wallTimeS: 2,
-        generatorCpuPercent: 40,
-      }))
-    )
-  );
-  return frameFromRows(rows, SCHEMA);
+  return runsOf(rps, { p99 });
 }
 
 const three = (x: number) => [x * 0.99, x, x * 1.01];

@@ -1,45 +1,14 @@
 import assert from "node:assert/strict";
-import { frameFromRows } from "./frame.ts";
+import { runsOf } from "../../tests/support/run_results.ts";
 import { findingsMarkdown, headlineFindings, holmVerdicts, verdictTable } from "./findings.ts";
 import { compareTargets, summarize } from "./results.ts";
-
-const SCHEMA = {
-  target: "str",
-  concurrency: "i64",
-  requestsPerSec: "f64",
-  p50Ms: "f64",
-  p90Ms: "f64",
-  p99Ms: "f64",
-  failed: "i64",
-  non2xx: "i64",
-  completed: "i64",
-  wallTimeS: "f64",
-  generatorCpuPercent: "f64",
-} as const;
 
 /** Runs of two targets over levels: `rps[target][level]` lists the repeats' req/s. */
 function runs(
   rps: Record<string, Record<number, number[]>>,
   extra: { failed?: number; genCpu?: number } = {},
 ) {
-  const rows = Object.entries(rps).flatMap(([target, levels]) =>
-    Object.entries(levels).flatMap(([c, values]) =>
-      values.map((value) => ({
-        target,
-        concurrency: Number(c),
-        requestsPerSec: value,
-        p50Ms: 1,
-        p90Ms: 2,
-        p99Ms: 3,
-        failed: extra.failed ?? 0,
-        non2xx: 0,
-        completed: 1000,
-        wallTimeS: 2,
-        generatorCpuPercent: extra.genCpu ?? 40,
-      }))
-    )
-  );
-  return frameFromRows(rows, SCHEMA);
+  return runsOf(rps, { failed: extra.failed, generatorCpu: extra.genCpu });
 }
 
 Deno.test("holmVerdicts() corrects for every comparison at once: p=0.04 alone is a finding, among ten it is not", () => {

@@ -5,6 +5,8 @@
  */
 
 import type { RunResult } from "../../lib/loadgen/types.ts";
+import type pl from "nodejs-polars";
+import { frameFromRows } from "../../lib/results/frame.ts";
 import { type RunRecord, toRunRecord } from "../../lib/results/run_record.ts";
 
 /** A clean ab-style result: 1000 requests at concurrency 10 in 0.5 s, overridable. */
@@ -93,4 +95,47 @@ export function sampleRecord(run: SampleRun): RunRecord {
       startedAt: "2024-01-01T00:00:00.000Z",
     },
   );
+}
+
+/** The columns of {@link runsOf}'s frame, as a runs frame has them. */
+const RUNS_SCHEMA = {
+  target: "str",
+  concurrency: "i64",
+  requestsPerSec: "f64",
+  p50Ms: "f64",
+  p90Ms: "f64",
+  p99Ms: "f64",
+  failed: "i64",
+  non2xx: "i64",
+  completed: "i64",
+  wallTimeS: "f64",
+  generatorCpuPercent: "f64",
+} as const;
+
+/**
+ * A runs frame from req/s figures: `rps[target][level]` lists the repeats' req/s; every run has
+ * p50/p90/p99 of 1/2/3 ms (or `p99[target]`), 1000 completed requests and `failed` failures.
+ */
+export function runsOf(
+  rps: Record<string, Record<number, number[]>>,
+  extra: { p99?: Record<string, number>; failed?: number; generatorCpu?: number } = {},
+): pl.DataFrame {
+  const rows = Object.entries(rps).flatMap(([target, levels]) =>
+    Object.entries(levels).flatMap(([c, values]) =>
+      values.map((value) => ({
+        target,
+        concurrency: Number(c),
+        requestsPerSec: value,
+        p50Ms: 1,
+        p90Ms: 2,
+        p99Ms: extra.p99?.[target] ?? 3,
+        failed: extra.failed ?? 0,
+        non2xx: 0,
+        completed: 1000,
+        wallTimeS: 2,
+        generatorCpuPercent: extra.generatorCpu ?? 40,
+      }))
+    )
+  );
+  return frameFromRows(rows, RUNS_SCHEMA);
 }
