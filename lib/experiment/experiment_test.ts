@@ -12,7 +12,7 @@ import {
 import { loadExperiment, runExperiment } from "./experiment.ts";
 import { liveTargets, type Target } from "./launch.ts";
 import type { ProgressState } from "./progress.ts";
-import { which } from "../lab/system_tools.ts";
+import { which } from "../process/programs.ts";
 import { REPORT_COLUMNS, reportTable } from "../results/results.ts";
 import { DEFAULT_RESULTS_ROOT, resultsRoot } from "../results/results_root.ts";
 import { ARCHIVE_DIR, archivedRuns, RUNS_FILE } from "../results/results_store.ts";

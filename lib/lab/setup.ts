@@ -16,7 +16,8 @@
 
 import { createAutocannonGenerator } from "../loadgen/autocannon.ts";
 import { locustVersion } from "../loadgen/locust/locust.ts";
-import { findJupyter, isRoot, runCommand, which } from "./system_tools.ts";
+import { findJupyter, isRoot, runCommand } from "./system_tools.ts";
+import { which } from "../process/programs.ts";
 
 /** How one component stands after setup. */
 export interface ComponentStatus {

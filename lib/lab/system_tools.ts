@@ -6,8 +6,6 @@
 
 import { which } from "../process/programs.ts";
 
-export { which };
-
 /** The output of a finished command. */
 export interface CommandOutput {
   /** Exit code (-1 when the program could not be started). */
