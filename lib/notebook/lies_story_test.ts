@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { sampleRunResult } from "../../tests/support/run_results.ts";
 import pl from "nodejs-polars";
 import type { RunResult } from "../loadgen/types.ts";
 import type { OpenLoopSample } from "../experiment/open_loop.ts";
@@ -24,29 +25,15 @@ import {
   stallTable,
 } from "./lies_story.ts";
 
-/** A RunResult with the fields the sentences read; the rest zero. */
+/** A RunResult at 1000 req/s with the latencies the sentences read, from the shared sample. */
 function result(parts: Partial<RunResult> & { p99?: number; max?: number } = {}): RunResult {
   const { p99 = 1, max = 2, ...rest } = parts;
-  return {
-    generator: "ab",
-    generatorVersion: "2.3",
-    spec: { url: "http://127.0.0.1:1/", concurrency: 1, requests: 1000 },
+  return sampleRunResult({
     wallTimeS: 1,
-    attempted: 1000,
-    completed: 1000,
-    failures: { connect: 0, timeout: 0, reset: 0, other: 0 },
-    statusCodes: { "200": 1000 },
-    non2xx: 0,
-    bytes: 0,
     requestsPerSec: 1000,
-    transferKBps: 0,
     latencyMs: { mean: 1, min: 0.1, max, p50: 0.5, p90: 0.8, p95: 0.9, p99, p999: max },
-    timePerRequestMs: 1,
-    timePerRequestAllMs: 1,
-    warnings: [],
-    notes: [],
     ...rest,
-  };
+  });
 }
 
 Deno.test("errorPageSentence: a 404 as fast as the real page is called fast and wrong, not slow", () => {
