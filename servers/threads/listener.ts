@@ -70,6 +70,8 @@ export async function startThreads(options: ThreadsOptions = {}): Promise<Server
   pool = await ThreadPool.create({
     size,
     slotBytes: options.slotBytes,
+    // The application reads a request's method and URL only (`../app.ts`).
+    requestHeaders: false,
     moduleUrl: options.workerModule ?? new URL("./worker.ts", import.meta.url),
     setup: (index) => ({
       model: "threads",
@@ -96,9 +98,8 @@ export async function startThreads(options: ThreadsOptions = {}): Promise<Server
       return await workers.run(request);
     } catch (error) {
       if (error instanceof HeadTooLargeError) {
-        return new Response(`${error.message}: send fewer or shorter headers\n`, {
-          status: 431,
-        });
+        // Only the method and URL cross to the workers (no headers), so the URL was too long.
+        return new Response(`${error.message}: send a shorter URL\n`, { status: 414 });
       }
       const reason = error instanceof Error ? error.message : String(error);
       return new Response(`internal error: ${reason}\n`, { status: 500 });

@@ -32,10 +32,10 @@ export interface ThreadInit extends ThreadSetup {
   ring: SharedArrayBuffer[];
   /** Pool-wide `Int32` fields (see {@link Dispatch}). */
   dispatch: SharedArrayBuffer;
+  /** Whether requests come with their headers (see `ThreadPoolOptions.requestHeaders`). */
+  requestHeaders: boolean;
   /** Handoff timings: {@link TIMING_FIELDS} `Float64` cells per worker (see {@link HandoffStats}). */
   timings: SharedArrayBuffer;
-  /** A ticket this worker takes over from a worker that died before serving it. */
-  adoptTicket: number | null;
 }
 
 /** Messages a worker posts once ready: responses too large for their slot. */
@@ -45,20 +45,23 @@ export type ThreadMessage = SlotMessage;
 export const Dispatch = {
   /** Counts answers; the listener waits on it. */
   Doorbell: 0,
-  /** Requests posted into the ring so far (the next ticket to post). */
+  /** Requests posted into the ring so far (the next ticket to post); idle workers wait on it. */
   Posted: 1,
-  /** Tickets drawn by workers so far (the next ticket to draw). */
-  Drawn: 2,
+  /** Tickets claimed by workers so far (the next ticket to claim). */
+  Claimed: 2,
   /** 1 once the pool closes. */
   Closed: 3,
-  /** First of K fields: the ticket each worker holds now. */
-  Held: 8,
+  /** Workers asleep in `Atomics.wait`, waiting for a request to be posted. */
+  Sleepers: 4,
+  /** First of K fields: 1 + the ring slot each worker serves now, 0 between requests. */
+  Serving: 8,
 } as const;
 
 /**
- * Cells in the ticket table (after the K held fields): cell `n % TICKET_CELLS` holds 1 + the
- * slot of ticket n once posted, and 0 again once its worker took it. A cell still unread when
- * its next ticket comes up holds the listener back (it needs this many tickets in flight).
+ * Cells in the ticket table (after the K serving fields): cell `n & (TICKET_CELLS - 1)` holds
+ * 1 + the slot of ticket n once posted, and 0 again once a worker claimed it. A cell still
+ * unread when its next ticket comes up holds the listener back. A power of two, so the cell of
+ * a ticket is the same on both sides when the shared counters wrap around.
  */
 export const TICKET_CELLS = 1024;
 

@@ -2,20 +2,27 @@
  * A fixed pool of Web Workers that each run one request at a time, with a FIFO queue in front.
  *
  * The listener posts requests, in arrival order, into free shared-memory {@link Slot}s (a few
- * more than K) and keeps the rest in a queue until a slot is free. Each worker takes the next
- * request by drawing a ticket (`Atomics.add` on a shared counter): ticket n is the n-th request
- * posted, and the listener writes which slot holds it into the ticket's cell of a shared table.
- * So requests start in FIFO order, and since a worker serves one request at a time at most K
- * run at once. A worker with no request to serve sleeps in `Atomics.wait` on its ticket's cell
- * until the listener posts there (a blocked thread); a busy pool's workers go from one request
- * to the next without sleeping.
+ * more than K) and keeps the rest in a queue until a slot is free. Ticket n is the n-th request
+ * posted: the listener writes which slot holds it into the ticket's cell of a shared table, then
+ * counts it posted. A worker claims the next ticket (`Atomics.compareExchange` on a shared
+ * counter), so requests start in FIFO order, and since a worker serves one request at a time at
+ * most K run at once. A worker with nothing to claim sleeps in `Atomics.wait` until a request is
+ * posted (a blocked thread); a busy worker claims the next request without sleeping.
+ *
+ * Waking a thread is the costly part of a handoff, above all when the listener and the workers
+ * share one core: a woken worker takes the core from the listener, serves one request and
+ * sleeps again. So the listener wakes workers once per batch, when it has read every request
+ * that arrived together (`setImmediate`, after the event loop's I/O), and wakes at most as many
+ * as there are cores it may run on: they serve the batch one after the other. More are woken
+ * when a worker is about to block (`/io` calls the worker's `beforeBlocking` hook) and when no
+ * request was claimed for {@link STALL_MS} while some wait (a handler that blocks without
+ * saying so): so a blocked worker never holds back the requests behind it for long.
  *
  * A worker that has answered rings a doorbell shared by the pool (`Atomics.notify`), which the
- * listener awaits with `Atomics.waitAsync`, then collects every answered slot. A worker does
- * not ring when the listener was rung already and has not started collecting: a busy
- * listener collects answers in batches instead of being woken for every request. No
- * structured clone and no message event is involved, except for a response too large for its
- * slot, whose body goes by `postMessage` (transferred, not copied).
+ * listener awaits with `Atomics.waitAsync`, then collects every answered slot: a busy listener
+ * collects answers in batches. No structured clone and no message event is involved, except
+ * for a response too large for its slot, whose body goes by `postMessage` (transferred, not
+ * copied).
  *
  * The worker side of this protocol is `worker_loop.ts`; what both sides share is in `messages.ts`.
  *
@@ -42,6 +49,7 @@ import {
   WORKER_HANDOFF_US,
 } from "./messages.ts";
 import { type SpawnedWorker, spawnWorker } from "../worker_handshake.ts";
+import { setImmediate } from "node:timers";
 
 /** What the pool measured of its handoffs, since it started (the threads model's `/stats`). */
 export interface HandoffStats {
@@ -74,9 +82,15 @@ export interface ThreadPoolOptions {
   setup(index: number): ThreadSetup;
   /** Bytes of each slot's data area (default {@link DEFAULT_SLOT_BYTES}). */
   slotBytes?: number;
+  /**
+   * Pass each request's headers on to the workers (default true). False hands them only the
+   * method and URL, and a handler that reads more gets an error saying so: reading a request's
+   * headers costs `Deno.serve`'s listener about as much as the rest of the handoff together.
+   */
+  requestHeaders?: boolean;
 }
 
-/** A request head too large for a slot (the listener answers 431). */
+/** A request head (method, URL and any headers passed on) too large for a slot. */
 export class HeadTooLargeError extends Error {
   override name = "HeadTooLargeError";
 }
@@ -95,6 +109,12 @@ interface PoolWorker {
 /** Slots in the ring beyond K: requests posted ahead, so a worker rarely waits for the listener. */
 const RING_EXTRA = 8;
 
+/**
+ * Milliseconds without a claim, while requests wait to be claimed, after which the listener
+ * wakes every sleeping worker it needs: a running request may be blocking its thread.
+ */
+export const STALL_MS = 2;
+
 /** K workers and a FIFO queue of requests waiting for one of them. */
 export class ThreadPool {
   readonly #options: ThreadPoolOptions;
@@ -111,9 +131,14 @@ export class ThreadPool {
   /** Large responses received by message, by ticket, and the tickets waiting for one. */
   readonly #mail = new Map<number, SlotMessage>();
   readonly #mailWaiters = new Map<number, (message: SlotMessage) => void>();
+  /** Workers woken per batch: the cores this process may run on. */
+  readonly #parallelism = Math.max(1, navigator.hardwareConcurrency || 1);
   #posted = 0;
   #inRing = 0;
   #watching = false;
+  #wakePending = false;
+  #stallTimer: ReturnType<typeof setTimeout> | null = null;
+  #claimedBefore = 0;
   #closed = false;
   #requests = 0;
   #listenerUs = 0;
@@ -128,7 +153,7 @@ export class ThreadPool {
     this.#free = Array.from({ length: ringSize }, (_, i) => ringSize - 1 - i);
     this.#dispatch = new Int32Array(
       new SharedArrayBuffer(
-        (Dispatch.Held + options.size + TICKET_CELLS) * Int32Array.BYTES_PER_ELEMENT,
+        (Dispatch.Serving + options.size + TICKET_CELLS) * Int32Array.BYTES_PER_ELEMENT,
       ),
     );
     this.#timings = new Float64Array(
@@ -145,7 +170,7 @@ export class ThreadPool {
     const pool = new ThreadPool(options);
     try {
       await Promise.all(
-        Array.from({ length: options.size }, (_, index) => pool.#spawn(index, null)),
+        Array.from({ length: options.size }, (_, index) => pool.#spawn(index)),
       );
     } catch (error) {
       pool.close();
@@ -161,8 +186,7 @@ export class ThreadPool {
 
   /** Requests waiting for a worker: queued here or posted and not yet drawn. */
   get queued(): number {
-    const drawn = Atomics.load(this.#dispatch, Dispatch.Drawn);
-    return this.#queue.length + Math.max(0, this.#posted - drawn);
+    return this.#queue.length + this.#unclaimed();
   }
 
   /** What the handoffs cost so far. */
@@ -192,7 +216,8 @@ export class ThreadPool {
   run(request: Request): Promise<Response> {
     if (this.#closed) return Promise.reject(new Error("the thread pool is closed"));
     const start = performance.now();
-    const head: RequestHead = [request.method, request.url, headerPairs(request.headers)];
+    const headers = this.#options.requestHeaders === false ? [] : headerPairs(request.headers);
+    const head: RequestHead = [request.method, request.url, headers];
     this.#listenerUs += (performance.now() - start) * 1000;
     return new Promise((resolve, reject) => {
       this.#queue.push({ head, resolve, reject });
@@ -207,9 +232,8 @@ export class ThreadPool {
     const error = new Error("the thread pool was closed");
     for (const job of this.#queue.splice(0)) job.reject(error);
     Atomics.store(this.#dispatch, Dispatch.Closed, 1);
-    for (let cell = 0; cell < TICKET_CELLS; cell++) {
-      Atomics.notify(this.#dispatch, this.#cell(cell));
-    }
+    Atomics.notify(this.#dispatch, Dispatch.Posted);
+    if (this.#stallTimer !== null) clearTimeout(this.#stallTimer);
     // A worker blocked in Atomics.wait reads no messages: it is terminated, not asked to stop.
     for (const entry of this.#workers) entry.child.terminate();
     this.#jobs.forEach((job, i) => {
@@ -221,7 +245,7 @@ export class ThreadPool {
     this.#workers.length = 0;
   }
 
-  #spawn(index: number, adoptTicket: number | null): Promise<void> {
+  #spawn(index: number): Promise<void> {
     const init: ThreadInit = {
       ...this.#options.setup(index),
       index,
@@ -229,7 +253,7 @@ export class ThreadPool {
       ring: this.#ring.map((slot) => slot.buffer),
       dispatch: this.#dispatch.buffer as SharedArrayBuffer,
       timings: this.#timings.buffer as SharedArrayBuffer,
-      adoptTicket,
+      requestHeaders: this.#options.requestHeaders !== false,
     };
     const entry: PoolWorker = {
       index,
@@ -255,21 +279,17 @@ export class ThreadPool {
   }
 
   /**
-   * A worker died. If it was serving a request, that request fails; if it held a ticket whose
-   * request it had not started, its replacement takes the ticket over, so no request is lost.
+   * A worker died. If it was serving a request, that request fails; requests it had not claimed
+   * are claimed by the others and by its replacement, so no other request is lost.
    */
   #replace(entry: PoolWorker, error: Error): void {
     if (this.#closed || this.#workers[entry.index] !== entry) return;
-    const ticket = Atomics.load(this.#dispatch, Dispatch.Held + entry.index);
-    const taken = ticket < this.#posted &&
-      Atomics.load(this.#dispatch, this.#cell(ticket)) === 0;
-    if (taken) {
-      const at = this.#ring.findIndex((slot, i) =>
-        slot.ticket === ticket && this.#jobs[i] !== null && slot.state !== SlotState.Response
-      );
-      if (at >= 0) this.#settle(at, error);
+    const serving = Dispatch.Serving + entry.index;
+    const at = Atomics.exchange(this.#dispatch, serving, 0) - 1;
+    if (at >= 0 && this.#jobs[at] !== null && this.#ring[at]!.state !== SlotState.Response) {
+      this.#settle(at, error);
     }
-    this.#spawn(entry.index, taken ? null : ticket).catch(() => {
+    this.#spawn(entry.index).catch(() => {
       // The replacement failed too: the pool runs with one worker fewer.
     });
     this.#feed();
@@ -277,14 +297,20 @@ export class ThreadPool {
 
   /** Index in the dispatch array of the ticket table's cell for `ticket`. */
   #cell(ticket: number): number {
-    return Dispatch.Held + this.size + ticket % TICKET_CELLS;
+    return Dispatch.Serving + this.size + (ticket & (TICKET_CELLS - 1));
   }
 
-  /** Posts queued requests into free ring slots, in order, and wakes a worker waiting there. */
+  /** Requests posted and not yet claimed by a worker. */
+  #unclaimed(): number {
+    return (this.#posted - Atomics.load(this.#dispatch, Dispatch.Claimed)) | 0;
+  }
+
+  /** Posts queued requests into free ring slots, in order; wakes workers after the batch. */
   #feed(): void {
+    let posted = false;
     while (this.#queue.length > 0 && this.#free.length > 0 && !this.#closed) {
       const cell = this.#cell(this.#posted);
-      if (Atomics.load(this.#dispatch, cell) !== 0) break; // not yet taken: wait for it
+      if (Atomics.load(this.#dispatch, cell) !== 0) break; // not yet claimed: wait for it
       const job = this.#queue.shift()!;
       const at = this.#free.pop()!;
       const start = performance.now();
@@ -298,14 +324,54 @@ export class ThreadPool {
       slot.set(SlotState.Request);
       this.#jobs[at] = job;
       this.#inRing++;
+      Atomics.store(this.#dispatch, cell, at + 1);
       this.#posted++;
       Atomics.store(this.#dispatch, Dispatch.Posted, this.#posted);
-      Atomics.store(this.#dispatch, cell, at + 1);
-      // Timed before the wake-up: the woken worker may take the core inside notify().
       this.#listenerUs += (performance.now() - start) * 1000;
-      Atomics.notify(this.#dispatch, cell);
+      posted = true;
+    }
+    if (posted && !this.#wakePending) {
+      this.#wakePending = true;
+      setImmediate(this.#wakeForBatch);
     }
     if (this.#inRing > 0 && !this.#watching) this.#watch();
+  }
+
+  /** After a batch of posts: wakes as many sleeping workers as requests wait, up to the cores. */
+  readonly #wakeForBatch = (): void => {
+    this.#wakePending = false;
+    if (this.#closed) return;
+    const waiting = this.#unclaimed();
+    if (waiting <= 0) return;
+    this.#wake(Math.min(waiting, this.#parallelism));
+    this.#watchForStall();
+  };
+
+  /** Wakes up to `count` workers sleeping until a request is posted. */
+  #wake(count: number): void {
+    if (Atomics.load(this.#dispatch, Dispatch.Sleepers) === 0) return;
+    Atomics.notify(this.#dispatch, Dispatch.Posted, count);
+  }
+
+  /**
+   * While requests wait to be claimed, checks every {@link STALL_MS} that workers still claim
+   * them; when none was claimed, wakes a sleeping worker for each (a running request blocks).
+   */
+  #watchForStall(): void {
+    if (this.#stallTimer !== null) return;
+    this.#claimedBefore = Atomics.load(this.#dispatch, Dispatch.Claimed);
+    const timer = setTimeout(() => {
+      this.#stallTimer = null;
+      if (this.#closed) return;
+      const waiting = this.#unclaimed();
+      if (waiting <= 0) return;
+      if (Atomics.load(this.#dispatch, Dispatch.Claimed) === this.#claimedBefore) {
+        this.#wake(waiting);
+      }
+      this.#watchForStall();
+    }, STALL_MS);
+    Deno.unrefTimer(timer);
+    this.#stallTimer = timer;
   }
 
   /** Collects answered slots until none is in use, sleeping on the doorbell in between. */

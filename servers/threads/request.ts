@@ -16,16 +16,27 @@
  * A request for `method url` with `headers`, behaving as `new Request(url, {method, headers})`
  * (it is an `instanceof Request`). Throws, as that would, only when a part beyond method, URL
  * and headers is read and the URL is invalid.
+ *
+ * `headers` null means the pool did not pass them on (see `ThreadPoolOptions.requestHeaders`):
+ * then reading anything but `method` and `url` throws an error that says so, rather than
+ * showing the handler a request without headers.
  */
-export function lazyRequest(method: string, url: string, headers: [string, string][]): Request {
+export function lazyRequest(
+  method: string,
+  url: string,
+  headers: [string, string][] | null,
+): Request {
   let real: Request | null = null;
   let headerList: Headers | null = null;
-  const materialize = () => real ??= new Request(url, { method, headers });
+  const materialize = () => real ??= new Request(url, { method, headers: headers ?? [] });
   const target = Object.create(Request.prototype) as Request;
   return new Proxy(target, {
     get(_target, key) {
       if (key === "method") return method;
       if (key === "url") return url;
+      // A Request is not a thenable: `await request` must not build one.
+      if (key === "then") return undefined;
+      if (headers === null) throw new HeadersNotPassedError(key);
       if (key === "headers") return headerList ??= real ? real.headers : new Headers(headers);
       const request = materialize();
       const value = Reflect.get(request, key, request);
@@ -35,4 +46,17 @@ export function lazyRequest(method: string, url: string, headers: [string, strin
       return key in Request.prototype;
     },
   });
+}
+
+/** A pool worker's handler read more of a request than its method and URL, which were all it got. */
+export class HeadersNotPassedError extends Error {
+  override name = "HeadersNotPassedError";
+
+  /** `key`: what the handler read. */
+  constructor(key: string | symbol) {
+    super(
+      `request.${String(key)}: this thread pool hands its workers only each request's method ` +
+        "and URL; create it with requestHeaders: true for the rest",
+    );
+  }
 }

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { lazyRequest } from "./request.ts";
+import { HeadersNotPassedError, lazyRequest } from "./request.ts";
 
 Deno.test("lazy request: method, URL and headers as given, and it is a Request", () => {
   const request = lazyRequest("HEAD", "http://127.0.0.1:1/a?b", [["x-one", "1"], [
@@ -29,4 +29,13 @@ Deno.test("lazy request: an invalid URL fails only when a real Request is needed
   const request = lazyRequest("GET", "http://a b/", []);
   assert.equal(request.url, "http://a b/");
   assert.throws(() => request.signal, TypeError);
+});
+
+Deno.test("lazy request: without headers, reading more than method and URL says why", async () => {
+  const request = lazyRequest("GET", "http://127.0.0.1:1/x", null);
+  assert.equal(request.method, "GET");
+  assert.equal(request.url, "http://127.0.0.1:1/x");
+  assert.equal(await Promise.resolve(request), request, "it is not a thenable");
+  assert.throws(() => request.headers, HeadersNotPassedError);
+  assert.throws(() => request.signal, /request\.signal: .*requestHeaders: true/);
 });

@@ -21,12 +21,15 @@ export function blockFor(ms: number): Promise<void> {
   return Promise.resolve();
 }
 
-runPoolWorker((init) =>
+runPoolWorker((init, pool) =>
   createApp({
     model: init.model,
     wwwRoot: init.wwwRoot,
     cpuUnitsPerMs: init.cpuUnitsPerMs,
-    wait: blockFor,
+    wait: (ms) => {
+      pool.beforeBlocking();
+      return blockFor(ms);
+    },
     counters: new Counters(init.counters),
     slots: init.slots,
   }).handle

@@ -1,10 +1,11 @@
 /**
- * The worker side of the threads model's pool: draw a ticket, wait for its request in the
- * ring, serve it, put the response back, ring the doorbell, draw again.
+ * The worker side of the threads model's pool: claim the next posted request, serve it, put the
+ * response back, ring the doorbell, claim again.
  *
- * A worker with no request to serve sleeps in `Atomics.wait` on its ticket's slot: it is a
- * blocked thread, woken by the listener's `Atomics.notify`, not an event loop waiting for a
- * message. While a request runs, the worker does nothing else. See `pool.ts` for the protocol.
+ * A worker with no request to claim sleeps in `Atomics.wait` until the listener posts one: it
+ * is a blocked thread, woken by the listener's `Atomics.notify`, not an event loop waiting for a
+ * message. While a request runs, the worker does nothing else. A busy worker goes from one
+ * request to the next without sleeping. See `pool.ts` for the protocol.
  *
  * @module
  */
@@ -28,22 +29,73 @@ import { headerPairs, Slot, type SlotMessage, SlotState } from "./slot.ts";
 /** Answers one request inside a pool worker. */
 export type PoolHandler = (request: Request) => Response | Promise<Response>;
 
+/** What a pool worker's handler may call on the pool. */
+export interface PoolWorkerHooks {
+  /**
+   * Call before blocking this thread (a sleep, a blocking read): wakes a sleeping worker when
+   * requests wait to be claimed, so they need not wait for this one. A thread pool hands its
+   * waiting work on before a blocking call the same way.
+   */
+  beforeBlocking(): void;
+}
+
 /**
  * Makes this Web Worker a pool worker: on the pool's init message, `setup` builds the handler,
  * the worker reports ready (`../worker_handshake.ts`) and serves requests from the ring until
  * the pool closes.
  */
-export function runPoolWorker(setup: (init: ThreadInit) => PoolHandler): void {
+export function runPoolWorker(
+  setup: (init: ThreadInit, hooks: PoolWorkerHooks) => PoolHandler,
+): void {
   let init: ThreadInit;
   let handler: PoolHandler;
   answerHandshake<ThreadInit>({
     start(message) {
       init = message;
-      handler = setup(init);
+      const dispatch = new Int32Array(init.dispatch);
+      handler = setup(init, { beforeBlocking: () => wakeAnother(dispatch) });
     },
     // A rejection here (a bug, not a failed request) ends the worker; the pool replaces it.
     serve: () => void serveRing(init, handler),
   });
+}
+
+/** Wakes one sleeping worker when a posted request is not claimed yet. */
+function wakeAnother(dispatch: Int32Array): void {
+  const waiting =
+    Atomics.load(dispatch, Dispatch.Posted) !== Atomics.load(dispatch, Dispatch.Claimed);
+  if (waiting && Atomics.load(dispatch, Dispatch.Sleepers) > 0) {
+    Atomics.notify(dispatch, Dispatch.Posted, 1);
+  }
+}
+
+/**
+ * Claims the next posted request (ticket order: FIFO), or sleeps until one is posted. Returns
+ * its ring slot, or -1 once the pool is closed.
+ */
+function claim(dispatch: Int32Array): number {
+  const tickets = dispatch.length - TICKET_CELLS;
+  while (Atomics.load(dispatch, Dispatch.Closed) === 0) {
+    const claimed = Atomics.load(dispatch, Dispatch.Claimed);
+    const posted = Atomics.load(dispatch, Dispatch.Posted);
+    if (claimed === posted) {
+      Atomics.add(dispatch, Dispatch.Sleepers, 1);
+      // The model: a worker blocks its thread until the listener posts a request. Posted is
+      // read again after counting this sleeper: the listener, which posts then checks for
+      // sleepers, either sees this one or has posted before this wait starts (no wait then).
+      if (Atomics.load(dispatch, Dispatch.Closed) === 0) {
+        Atomics.wait(dispatch, Dispatch.Posted, posted);
+      }
+      Atomics.sub(dispatch, Dispatch.Sleepers, 1);
+      continue;
+    }
+    if (Atomics.compareExchange(dispatch, Dispatch.Claimed, claimed, claimed + 1) !== claimed) {
+      continue; // another worker claimed it first
+    }
+    // The listener writes the cell before it counts the ticket as posted: it is there.
+    return Atomics.exchange(dispatch, tickets + (claimed & (TICKET_CELLS - 1)), 0) - 1;
+  }
+  return -1;
 }
 
 async function serveRing(init: ThreadInit, handler: PoolHandler): Promise<void> {
@@ -51,25 +103,18 @@ async function serveRing(init: ThreadInit, handler: PoolHandler): Promise<void> 
   const dispatch = new Int32Array(init.dispatch);
   const timings = new Float64Array(init.timings);
   const timing = init.index * TIMING_FIELDS;
-  const tickets = Dispatch.Held + init.size; // the ticket table follows the held fields
-  let ticket = init.adoptTicket ?? Atomics.add(dispatch, Dispatch.Drawn, 1);
+  const serving = Dispatch.Serving + init.index;
   while (true) {
-    Atomics.store(dispatch, Dispatch.Held + init.index, ticket);
-    const cell = tickets + ticket % TICKET_CELLS;
-    let posted = Atomics.load(dispatch, cell);
-    while (posted === 0) {
-      if (Atomics.load(dispatch, Dispatch.Closed) === 1) return;
-      // The model: a worker blocks its thread until the listener posts its ticket's request.
-      Atomics.wait(dispatch, cell, 0);
-      posted = Atomics.load(dispatch, cell);
-    }
-    Atomics.store(dispatch, cell, 0); // taken: the cell is free for ticket + TICKET_CELLS
-    const slot = ring[posted - 1]!;
+    const at = claim(dispatch);
+    if (at < 0) return;
+    Atomics.store(dispatch, serving, at + 1);
+    const slot = ring[at]!;
     slot.set(SlotState.Running);
     const woke = performance.now();
     const [method, url, requestHeaders] = slot.readRequest();
     const appStart = performance.now();
-    let response = answer(handler, lazyRequest(method, url, requestHeaders));
+    const request = lazyRequest(method, url, init.requestHeaders ? requestHeaders : null);
+    let response = answer(handler, request);
     if (response instanceof Promise) response = await response;
     const appEnd = performance.now();
     const body = await bodyBytes(method, response);
@@ -77,7 +122,7 @@ async function serveRing(init: ThreadInit, handler: PoolHandler): Promise<void> 
     if (!slot.writeResponse(response.status, headers, body)) {
       const message: SlotMessage = {
         type: "response",
-        ticket,
+        ticket: slot.ticket,
         status: response.status,
         headers,
         body: body?.buffer as ArrayBuffer ?? null,
@@ -89,14 +134,12 @@ async function serveRing(init: ThreadInit, handler: PoolHandler): Promise<void> 
     const done = performance.now();
     timings[timing + WORKER_HANDOFF_US]! += (appStart - woke + done - appEnd) * 1000;
     timings[timing + WORKER_APP_US]! += (appEnd - appStart) * 1000;
+    Atomics.store(dispatch, serving, 0);
     slot.set(SlotState.Response);
     // Ring, then wake: the listener sleeps only while the doorbell still shows the count it read
-    // before collecting, so this answer is either collected or ends its sleep. (Skipping the
-    // notify when another worker had rung already lost wake-ups: that ring could have been
-    // counted before the listener went to sleep, leaving it asleep with answers waiting.)
+    // before collecting, so this answer is either collected or ends its sleep.
     Atomics.add(dispatch, Dispatch.Doorbell, 1);
     Atomics.notify(dispatch, Dispatch.Doorbell);
-    ticket = Atomics.add(dispatch, Dispatch.Drawn, 1);
   }
 }
 
