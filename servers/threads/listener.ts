@@ -83,7 +83,7 @@ export async function startThreads(options: ThreadsOptions = {}): Promise<Server
   });
   const workers = pool;
 
-  async function handle(request: Request): Promise<Response> {
+  function handle(request: Request): Response | Promise<Response> {
     // Control paths, and methods the app refuses (405), are answered here: a POST's body is
     // never read, so a client cannot make the listener buffer an unbounded upload. A GET's body
     // never reaches a handler (the Fetch API drops it; Deno reads and discards it).
@@ -94,18 +94,22 @@ export async function startThreads(options: ThreadsOptions = {}): Promise<Server
       return control.handle(request);
     }
     counters.begin(0);
-    try {
-      return await workers.run(request);
-    } catch (error) {
-      if (error instanceof HeadTooLargeError) {
-        // Only the method and URL cross to the workers (no headers), so the URL was too long.
-        return new Response(`${error.message}: send a shorter URL\n`, { status: 414 });
-      }
-      const reason = error instanceof Error ? error.message : String(error);
-      return new Response(`internal error: ${reason}\n`, { status: 500 });
-    } finally {
-      counters.end(0);
+    return workers.run(request).then(finished, failed);
+  }
+
+  function finished(response: Response): Response {
+    counters.end(0);
+    return response;
+  }
+
+  function failed(error: unknown): Response {
+    counters.end(0);
+    if (error instanceof HeadTooLargeError) {
+      // Only the method and URL cross to the workers (no headers), so the URL was too long.
+      return new Response(`${error.message}: send a shorter URL\n`, { status: 414 });
     }
+    const reason = error instanceof Error ? error.message : String(error);
+    return new Response(`internal error: ${reason}\n`, { status: 500 });
   }
 
   try {

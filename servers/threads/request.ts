@@ -26,9 +26,11 @@ export function lazyRequest(
   url: string,
   headers: [string, string][] | null,
 ): Request {
+  if (headers === null) return new MethodAndUrl(method, url) as unknown as Request;
+  const given = headers;
   let real: Request | null = null;
   let headerList: Headers | null = null;
-  const materialize = () => real ??= new Request(url, { method, headers: headers ?? [] });
+  const materialize = () => real ??= new Request(url, { method, headers: given });
   const target = Object.create(Request.prototype) as Request;
   return new Proxy(target, {
     get(_target, key) {
@@ -36,8 +38,7 @@ export function lazyRequest(
       if (key === "url") return url;
       // A Request is not a thenable: `await request` must not build one.
       if (key === "then") return undefined;
-      if (headers === null) throw new HeadersNotPassedError(key);
-      if (key === "headers") return headerList ??= real ? real.headers : new Headers(headers);
+      if (key === "headers") return headerList ??= real ? real.headers : new Headers(given);
       const request = materialize();
       const value = Reflect.get(request, key, request);
       return typeof value === "function" ? value.bind(request) : value;
@@ -60,3 +61,38 @@ export class HeadersNotPassedError extends Error {
     );
   }
 }
+
+/**
+ * A request that is only a method and a URL: one object, no proxy (the threads model's
+ * workers get one per request). It is an `instanceof Request`, and every other part of a
+ * `Request` throws {@link HeadersNotPassedError}.
+ */
+class MethodAndUrl {
+  method: string;
+  url: string;
+
+  constructor(method: string, url: string) {
+    this.method = method;
+    this.url = url;
+  }
+
+  /** How `console.log` shows it (Deno's inspector would read the parts that throw). */
+  [Symbol.for("Deno.privateCustomInspect")](): string {
+    return `Request { method: ${JSON.stringify(this.method)}, url: ${JSON.stringify(this.url)} }`;
+  }
+}
+
+const notPassed: PropertyDescriptorMap = {};
+// String keys only: the symbol-keyed ones are Deno's internals (its inspector reads some).
+for (const key of Object.getOwnPropertyNames(Request.prototype)) {
+  if (key === "constructor" || key === "method" || key === "url") continue;
+  const described = Object.getOwnPropertyDescriptor(Request.prototype, key)!;
+  const fail = () => {
+    throw new HeadersNotPassedError(key);
+  };
+  notPassed[key] = described.get ? { get: fail } : { value: fail };
+}
+Object.setPrototypeOf(
+  MethodAndUrl.prototype,
+  Object.create(Request.prototype, notPassed),
+);

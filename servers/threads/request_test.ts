@@ -38,4 +38,5 @@ Deno.test("lazy request: without headers, reading more than method and URL says 
   assert.equal(await Promise.resolve(request), request, "it is not a thenable");
   assert.throws(() => request.headers, HeadersNotPassedError);
   assert.throws(() => request.signal, /request\.signal: .*requestHeaders: true/);
+  assert.match(Deno.inspect(request), /method: "GET", url: "http:\/\/127\.0\.0\.1:1\/x"/);
 });

@@ -171,7 +171,7 @@ const NULL_BODY_STATUSES = new Set([101, 103, 204, 205, 304]);
  */
 async function bodyBytes(method: string, response: Response): Promise<Uint8Array | null> {
   if (NULL_BODY_STATUSES.has(response.status)) return null;
-  const bytes = new Uint8Array(await response.arrayBuffer());
+  const bytes = await response.bytes();
   return bytes.byteLength === 0 && method === "HEAD" ? null : bytes;
 }
 
