@@ -10,7 +10,9 @@
  * `/stats`, beside each server's CPU per request.
  *
  * Every server runs pinned to CPU 0 and wrk to CPU 1 when `taskset` exists, so the load
- * generator does not compete with the server. Each server gets a 1 s warm-up run first. Rounds
+ * generator does not compete with the server. Each server gets a warm-up run first
+ * ({@link WARM_UP_S}), long enough for the threads model's K workers, each compiling its own
+ * code on a K-th of the requests, to reach the steady state the rounds measure. Rounds
  * alternate the servers, so drift on a shared machine hits them alike; the best round counts.
  * Speed is printed, never asserted: this is a benchmark, not a test.
  *
@@ -28,6 +30,8 @@ import { parseWholeSeconds } from "../lib/experiment/duration.ts";
 const HELLO = fileURLToPath(new URL("./hello_server.ts", import.meta.url));
 const WRK = ["/usr/bin/wrk", "/usr/local/bin/wrk"];
 const AB = ["/usr/bin/ab", "/usr/local/bin/ab"];
+/** Seconds of wrk load each server gets before the counted rounds. */
+const WARM_UP_S = 3;
 
 /** What one wrk run measured. */
 interface WrkFigures {
@@ -212,7 +216,7 @@ try {
     const script = name === "bare" ? HELLO : MODELS[name as keyof typeof MODELS].scriptPath;
     const target = await launchScript(script, { name, pin: pin ? "0" : undefined });
     targets.push(target);
-    await runWrk(wrk, target.url + path, 1, connections, pin); // warm-up, not counted
+    await runWrk(wrk, target.url + path, WARM_UP_S, connections, pin); // not counted
   }
   for (let round = 1; round <= rounds; round++) {
     for (const target of targets) {
