@@ -4,10 +4,10 @@
  * The listener posts requests, in arrival order, into free shared-memory {@link Slot}s (K plus
  * {@link RING_EXTRA}) and keeps the rest in a queue until a slot is free. Ticket n is the n-th
  * request posted: the listener writes which slot holds it into the ticket's cell of a shared
- * table, then counts it posted. A worker claims the next ticket (`Atomics.compareExchange` on a shared
- * counter), so requests start in FIFO order, and since a worker serves one request at a time at
- * most K run at once. A worker with nothing to claim sleeps in `Atomics.wait` until a request is
- * posted (a blocked thread); a busy worker claims the next request without sleeping.
+ * table, then counts it posted. A worker claims the next ticket (`Atomics.compareExchange` on
+ * a shared counter), so requests start in FIFO order, and since a worker serves one request at
+ * a time at most K run at once. A worker with nothing to claim sleeps in `Atomics.wait` until a
+ * request is posted (a blocked thread); a busy worker claims the next request without sleeping.
  *
  * Waking a thread is the costly part of a handoff, above all when the listener and the workers
  * share one core: a woken worker takes the core from the listener, serves one request and

@@ -49,7 +49,7 @@ export function lazyRequest(
   });
 }
 
-/** A pool worker's handler read more of a request than its method and URL, which were all it got. */
+/** A pool worker's handler read more of a request than its method and URL, all it was given. */
 export class HeadersNotPassedError extends Error {
   override name = "HeadersNotPassedError";
 
