@@ -55,8 +55,9 @@ function cpuSeconds(pid: number | null): number {
 /** Two runs' handoffs as one, weighted by their requests. */
 function mergeHandoff(a: HandoffPerRequest, b: HandoffPerRequest): HandoffPerRequest {
   const requests = a.requests + b.requests;
-  const mean = (key: "listenerUs" | "workerUs" | "handoffUs" | "appUs" | "wakeUps") =>
-    (a[key] * a.requests + b[key] * b.requests) / requests;
+  const mean = (
+    key: "listenerUs" | "workerUs" | "handoffUs" | "appUs" | "wakeUps" | "workersWoken",
+  ) => (a[key] * a.requests + b[key] * b.requests) / requests;
   return {
     requests,
     listenerUs: mean("listenerUs"),
@@ -64,6 +65,7 @@ function mergeHandoff(a: HandoffPerRequest, b: HandoffPerRequest): HandoffPerReq
     handoffUs: mean("handoffUs"),
     appUs: mean("appUs"),
     wakeUps: mean("wakeUps"),
+    workersWoken: mean("workersWoken"),
     byMessage: a.byMessage + b.byMessage,
   };
 }
@@ -288,10 +290,11 @@ if (handoff) {
   console.log(
     `threads handoff code: ${handoff.handoffUs.toFixed(1)} µs/req ` +
       `(listener ${handoff.listenerUs.toFixed(1)}, worker ${handoff.workerUs.toFixed(1)}; ` +
-      `application ${handoff.appUs.toFixed(1)}; listener woken ${handoff.wakeUps.toFixed(2)} ` +
-      `times per request) of the ${extra.toFixed(1)} µs/req of CPU ` +
-      "threads uses beyond async;\nthe rest is switching threads (waking blocked workers and " +
-      "the listener). Timed in the code,\nso it grows when other processes take the core.",
+      `application ${handoff.appUs.toFixed(1)}) of the ${extra.toFixed(1)} µs/req of CPU ` +
+      "threads uses beyond async.\nThe rest is untimed: waking threads (per request, a worker " +
+      `${handoff.workersWoken.toFixed(2)} times, the listener ${handoff.wakeUps.toFixed(2)} ` +
+      "times) and running K + 1\nisolates instead of one. Timed by the clock, so it grows " +
+      "when other processes take the core.",
   );
 }
 const asyncRatio = (best.get("async")?.rps ?? NaN) / bare;

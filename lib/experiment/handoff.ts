@@ -40,6 +40,8 @@ export interface HandoffPerRequest {
   appUs: number;
   /** Times the listener was woken to collect answers, per request (below 1: in batches). */
   wakeUps: number;
+  /** Workers the listener woke from their sleep, per request (below 1: in batches). */
+  workersWoken: number;
   /** Responses that were too large for a slot and went by message. */
   byMessage: number;
 }
@@ -72,7 +74,7 @@ export function handoffPerRequest(
   if (!(requests > 0)) {
     throw new Error(`no request was handed to a pool worker between the two /stats readings`);
   }
-  const per = (key: "listenerUs" | "workerUs" | "appUs" | "wakeUps") =>
+  const per = (key: "listenerUs" | "workerUs" | "appUs" | "wakeUps" | "workersWoken") =>
     (after[key] - before[key]) / requests;
   return {
     requests,
@@ -81,6 +83,7 @@ export function handoffPerRequest(
     handoffUs: per("listenerUs") + per("workerUs"),
     appUs: per("appUs"),
     wakeUps: per("wakeUps"),
+    workersWoken: per("workersWoken"),
     byMessage: after.byMessage - before.byMessage,
   };
 }
@@ -116,8 +119,19 @@ export function handoffMarkdown(measured: HandoffMeasurement): string {
   return `${cpu}: the pool adds **${us(extra)}** per request ` +
     `(${(threadsCpuUs / asyncCpuUs).toFixed(1)}x the async model's CPU). Of that, ` +
     `${code}, so the handoff code is **${(share * 100).toFixed(0)}%** of the difference. The ` +
-    `other ${us(rest)} is mostly switching threads: waking blocked workers and then the ` +
-    `listener, which an event loop never does.${busyNote(measured)}`;
+    `other ${us(rest)} is what no code section can time: waking sleeping threads (per request, ` +
+    `a worker ${handoff.workersWoken.toFixed(2)} times and the listener ` +
+    `${handoff.wakeUps.toFixed(2)} times: ${wakeWords(handoff)}), and running a JavaScript ` +
+    `engine per worker beside the listener's, which an event loop never does.` +
+    busyNote(measured);
+}
+
+/** How often threads were woken, in words: once per request, or once per batch of about n. */
+function wakeWords({ workersWoken, wakeUps }: HandoffPerRequest): string {
+  const most = Math.max(workersWoken, wakeUps);
+  if (!(most > 0)) return "almost never";
+  if (most >= 0.5) return "about once per request, or more";
+  return `once per batch of about ${Math.round(1 / most)} requests`;
 }
 
 /**

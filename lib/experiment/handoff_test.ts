@@ -13,6 +13,7 @@ function stats(
   listenerUs: number,
   workerUs: number,
   appUs: number,
+  workersWoken = requests / 20,
 ): HandoffStats {
   return {
     requests,
@@ -21,6 +22,7 @@ function stats(
     workerUs,
     appUs,
     wakeUps: requests / 10,
+    workersWoken,
     slotBytes: 65536,
   };
 }
@@ -34,6 +36,7 @@ Deno.test("handoff: per request between two /stats readings", () => {
     handoffUs: 8,
     appUs: 1,
     wakeUps: 0.1,
+    workersWoken: 0.05,
     byMessage: 0,
   });
 });
@@ -50,7 +53,17 @@ Deno.test("handoff: the sentence splits the extra CPU into handoff code and the 
   assert.match(text, /threads server used \*\*30\.0 µs\*\*.*async server \*\*10\.0 µs\*\*/);
   assert.match(text, /adds \*\*20\.0 µs\*\* per request \(3\.0x/);
   assert.match(text, /took \*\*8\.0 µs\*\* per request: 3\.0 µs in the listener and 5\.0 µs/);
-  assert.match(text, /\*\*40%\*\* of the difference\. The other 12\.0 µs is mostly switching/);
+  assert.match(text, /\*\*40%\*\* of the difference\. The other 12\.0 µs is what no code/);
+  assert.match(
+    text,
+    /a worker 0\.05 times and the listener 0\.10 times: once per batch of about 10/,
+  );
+});
+
+Deno.test("handoff: the wake-ups are told as batches or as once per request, as measured", () => {
+  const perRequest = handoffPerRequest(stats(0, 0, 0, 0), stats(1000, 3000, 5000, 1000, 1500));
+  const text = handoffMarkdown({ handoff: perRequest, threadsCpuUs: 30, asyncCpuUs: 10 });
+  assert.match(text, /a worker 1\.50 times .*: about once per request, or more\)/);
 });
 
 Deno.test("handoff: the sentence follows the data when the pool costs nothing or is unmeasured", () => {

@@ -68,6 +68,11 @@ export interface HandoffStats {
   appUs: number;
   /** Times the listener was woken to collect answers (fewer than requests when batched). */
   wakeUps: number;
+  /**
+   * Workers the listener woke from `Atomics.wait` (about one per batch of requests on one core;
+   * more when requests block). Workers about to block in `/io` wake others too, uncounted.
+   */
+  workersWoken: number;
   /** Bytes of one slot's data area: larger responses go by message. */
   slotBytes: number;
 }
@@ -147,6 +152,7 @@ export class ThreadPool {
   #requests = 0;
   #listenerUs = 0;
   #wakeUps = 0;
+  #workersWoken = 0;
 
   private constructor(options: ThreadPoolOptions) {
     this.#options = options;
@@ -202,6 +208,7 @@ export class ThreadPool {
       workerUs: 0,
       appUs: 0,
       wakeUps: this.#wakeUps,
+      workersWoken: this.#workersWoken,
       slotBytes: this.#slotBytes,
     };
     for (let i = 0; i < this.size; i++) {
@@ -357,7 +364,7 @@ export class ThreadPool {
   /** Wakes up to `count` workers sleeping until a request is posted. */
   #wake(count: number): void {
     if (Atomics.load(this.#dispatch, Dispatch.Sleepers) === 0) return;
-    Atomics.notify(this.#dispatch, Dispatch.Posted, count);
+    this.#workersWoken += Atomics.notify(this.#dispatch, Dispatch.Posted, count);
   }
 
   /**

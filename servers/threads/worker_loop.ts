@@ -80,9 +80,9 @@ function claim(dispatch: Int32Array): number {
     const posted = Atomics.load(dispatch, Dispatch.Posted);
     if (claimed === posted) {
       Atomics.add(dispatch, Dispatch.Sleepers, 1);
-      // The model: a worker blocks its thread until the listener posts a request. Posted is
-      // read again after counting this sleeper: the listener, which posts then checks for
-      // sleepers, either sees this one or has posted before this wait starts (no wait then).
+      // The model: a worker blocks its thread until the listener posts a request. The wait
+      // ends at once if a request was posted since `posted` was read; one posted later is
+      // followed by the listener's notify, which finds this sleeper counted.
       if (Atomics.load(dispatch, Dispatch.Closed) === 0) {
         Atomics.wait(dispatch, Dispatch.Posted, posted);
       }
