@@ -290,11 +290,11 @@ if (handoff) {
   console.log(
     `threads handoff code: ${handoff.handoffUs.toFixed(1)} µs/req ` +
       `(listener ${handoff.listenerUs.toFixed(1)}, worker ${handoff.workerUs.toFixed(1)}; ` +
-      `application ${handoff.appUs.toFixed(1)}) of the ${extra.toFixed(1)} µs/req of CPU ` +
-      "threads uses beyond async.\nThe rest is untimed: waking threads (per request, a worker " +
+      `application ${handoff.appUs.toFixed(1)})\nof the ${extra.toFixed(1)} µs/req of CPU ` +
+      "threads uses beyond async. The rest is untimed: waking threads (per request,\na worker " +
       `${handoff.workersWoken.toFixed(2)} times, the listener ${handoff.wakeUps.toFixed(2)} ` +
-      "times) and running K + 1\nisolates instead of one. Timed by the clock, so it grows " +
-      "when other processes take the core.",
+      "times) and running K + 1 JavaScript engines instead of one.\nThe handoff code is " +
+      "timed by the clock, so it grows when other processes take the core.",
   );
 }
 const asyncRatio = (best.get("async")?.rps ?? NaN) / bare;
