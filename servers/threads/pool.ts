@@ -194,7 +194,7 @@ export class ThreadPool {
     return this.#options.size;
   }
 
-  /** Requests waiting for a worker: queued here or posted and not yet drawn. */
+  /** Requests waiting for a worker: queued here or posted and not yet claimed. */
   get queued(): number {
     return this.#queue.length + this.#unclaimed();
   }

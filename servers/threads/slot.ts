@@ -2,12 +2,12 @@
  * One slot of the shared-memory ring between the threads model's listener and its pool workers.
  *
  * A {@link Slot} is a `SharedArrayBuffer` holding a small header of `Int32` fields (state,
- * ticket, lengths) and a data area. The listener writes a request's head (method, URL,
- * headers) into the data area as text, with the request's ticket, and flips the state to
- * {@link SlotState.Request}; the worker holding that ticket, blocked in `Atomics.wait` until
- * then (see `pool.ts`), wakes up, serves the request and writes the response (status, headers, body bytes)
- * into the same area, then flips the state to {@link SlotState.Response}. No structured clone
- * and no message event is involved: a handoff costs two text encodings and a copy of the body.
+ * ticket, lengths) and a data area. The listener writes a request's head (method, URL and,
+ * when the pool passes them, headers) into the data area as text, with the request's ticket,
+ * and flips the state to {@link SlotState.Request}; the worker that claims that ticket (see
+ * `pool.ts`) serves the request and writes the response (status, headers, body bytes) into the
+ * same area, then flips the state to {@link SlotState.Response}. No structured clone and no
+ * message event is involved: a handoff costs two text encodings and a copy of the body.
  *
  * A response that does not fit in the data area travels by `postMessage` instead (the body
  * transferred, not copied) and the slot only says so ({@link Slot.byMessage}); a request head
@@ -30,7 +30,7 @@ import { TEXT_CONTENT_TYPE } from "../app.ts";
 export const SlotState = {
   /** Free: the listener may post the next request here. */
   Idle: 0,
-  /** A request waits for the worker that holds its ticket. */
+  /** A request waits for a worker to claim its ticket. */
   Request: 1,
   /** A worker is serving the request. */
   Running: 2,
