@@ -60,7 +60,7 @@ export interface ExperimentConfig {
   duration?: string | number;
   /** Measured runs per target and level. Defaults to {@link DEFAULT_REPEATS}. */
   repeats?: number;
-  /** One uncounted run per target first. Defaults to true. */
+  /** Uncounted warm-up runs per target first (see `warmup.ts`). Defaults to true. */
   warmup?: boolean;
   /** HTTP keep-alive. Defaults to false (like ab and the 2020 reports). */
   keepAlive?: boolean;

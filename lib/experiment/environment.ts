@@ -58,6 +58,18 @@ export interface EnvironmentTarget {
   launched: boolean;
   /** True when it is not on loopback (it was allowed by `allowHosts`). */
   remote: boolean;
+  /** The uncounted warm-up it got before the measured runs, when it got one. */
+  warmup?: Warmup;
+}
+
+/** What a target's warm-up sent: uncounted runs before the measured ones. */
+export interface Warmup {
+  /** Runs of the experiment's top level. */
+  runs: number;
+  /** Requests they completed. */
+  requests: number;
+  /** Seconds they took. */
+  seconds: number;
 }
 
 /** One row of {@link environmentTable}. */

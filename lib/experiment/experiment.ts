@@ -3,8 +3,10 @@
  * run on disk as soon as it finishes, and return the runs as a polars DataFrame.
  *
  * The matrix runs interleaved (for each repeat, for each concurrency, for each target), so slow
- * drift of the machine hits every target alike. Each target gets one warm-up run that is not
- * recorded. Launched targets are stopped in `finally`; with {@link launchScript}'s registry and
+ * drift of the machine hits every target alike. Each target first gets warm-up runs that are
+ * not recorded: runs of the top level until enough requests or seconds (`warmup.ts`: the
+ * threads model's K + 1 threads each compile their own code). The environment record says what
+ * each target's warm-up sent. Launched targets are stopped in `finally`; with {@link launchScript}'s registry and
  * `--exit-with-stdin`, neither an exception, Ctrl-C nor a killed kernel leaves a server behind.
  * Jupyter's interrupt button (SIGINT to the kernel) stops the servers and makes
  * {@link runExperiment} throw an `InterruptedError` naming the measured runs kept (one line, no
@@ -69,6 +71,7 @@ import {
   type TargetSpec,
 } from "./definition.ts";
 import { type ServedReader, servedReader } from "./served.ts";
+import { warmUp } from "./warmup.ts";
 
 async function startTarget(spec: TargetSpec, experiment: ResolvedExperiment): Promise<Target> {
   const common = {
@@ -239,10 +242,12 @@ export async function runExperiment(
     for (const target of targets) served.set(target, await servedReader(target));
     if (experiment.warmup) {
       const top = Math.max(...levels);
-      for (const target of targets) {
+      for (const [i, target] of targets.entries()) {
         progress.begin(`${target.name} warm-up c=${top}`);
         try {
-          await runOne(target, top);
+          const warmup = await warmUp(() => runOne(target, top));
+          environment.targets[i] = { ...environment.targets[i]!, warmup };
+          saveJson(dir, ENVIRONMENT_FILE, environment);
         } catch (error) {
           if (error instanceof InterruptedError) throw error;
           if (experiment.logErrors) {

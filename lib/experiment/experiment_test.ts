@@ -10,6 +10,7 @@ import {
   type ExperimentConfig,
 } from "./definition.ts";
 import { loadExperiment, runExperiment } from "./experiment.ts";
+import { WARMUP_REQUESTS, WARMUP_S } from "./warmup.ts";
 import { liveTargets, type Target } from "./launch.ts";
 import type { ProgressState } from "./progress.ts";
 import { which } from "../process/programs.ts";
@@ -140,6 +141,18 @@ Deno.test({
       assert.deepEqual(table.getColumn("Complete requests").toArray(), [200, 200, 200, 200]);
       assert.deepEqual(lines(join(dir, RUNS_FILE)).length, 8);
       assert.deepEqual(result.environment?.generator, "ab");
+      // Each target was warmed up at the top level until WARMUP_REQUESTS or WARMUP_S, in runs
+      // of 200: many runs, none of them recorded above.
+      for (const target of result.environment?.targets ?? []) {
+        const warmup = target.warmup!;
+        assert.ok(warmup.runs > 1, `${target.name}: ${JSON.stringify(warmup)}`);
+        assert.equal(warmup.requests, warmup.runs * 200);
+        assert.ok(
+          warmup.requests >= WARMUP_REQUESTS || warmup.seconds >= WARMUP_S,
+          `${target.name} stopped warming up early: ${JSON.stringify(warmup)}`,
+        );
+      }
+      assert.equal(result.environment?.targets.length, 2);
 
       const reloaded = loadExperiment(dir);
       assert.deepEqual(reloaded.name, "e2e");

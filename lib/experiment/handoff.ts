@@ -21,6 +21,7 @@
 
 import { cpuTimes } from "../process/cpu_time.ts";
 import { launchScript } from "./launch.ts";
+import { warmUp } from "./warmup.ts";
 import { type GeneratorName, runLoad } from "../loadgen/mod.ts";
 import { MODELS } from "../../servers/models.ts";
 import type { HandoffStats } from "../../servers/threads/pool.ts";
@@ -243,8 +244,8 @@ export interface MeasureHandoffOptions {
 }
 
 /**
- * Starts the async and the threads server one after the other (as child processes), loads each
- * with the same requests, and returns each one's CPU per request and the threads server's
+ * Starts the async and the threads server one after the other (as child processes), warms each
+ * up (`warmup.ts`), loads each with the same requests, and returns each one's CPU per request and the threads server's
  * handoff. Every server is stopped before this returns, also on failure.
  */
 export async function measureHandoff(
@@ -255,14 +256,17 @@ export async function measureHandoff(
   for (const name of ["async", "threads"] as const) {
     const target = await launchScript(MODELS[name].scriptPath, { name: `handoff-${name}` });
     try {
+      const load = () =>
+        runLoad({
+          url: target.url + (options.path ?? "/"),
+          requests: options.requests ?? 5000,
+          concurrency: options.concurrency ?? 10,
+          keepAlive: options.keepAlive ?? false,
+        }, { generator: options.generator, quiet: true });
+      await warmUp(load); // the same requests, uncounted: compiled code, as in a long run
       const before = await readStats(target.url);
       const cpuBefore = cpuSelf(target.pid);
-      const result = await runLoad({
-        url: target.url + (options.path ?? "/"),
-        requests: options.requests ?? 5000,
-        concurrency: options.concurrency ?? 10,
-        keepAlive: options.keepAlive ?? false,
-      }, { generator: options.generator, quiet: true });
+      const result = await load();
       cpuUs[name] = (cpuSelf(target.pid) - cpuBefore) / result.completed * 1e6;
       if (name === "threads") {
         handoff = handoffPerRequest(before.handoff, (await readStats(target.url)).handoff);

@@ -354,7 +354,7 @@ export interface RunProgress {
 
 /** Options of {@link repeatRuns}. */
 export interface RepeatOptions {
-  /** Runs after one warm-up run. */
+  /** Runs after one warm-up run (this section's own, shorter than an experiment's). */
   runs: number;
   /** Requests per run (c=10, a new connection per request). */
   requests: number;

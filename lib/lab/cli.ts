@@ -35,6 +35,7 @@ import { isPrivateIPv4 } from "../loadgen/target_hosts.ts";
 import type { GeneratorName } from "../loadgen/types.ts";
 import { terminalRenderer } from "../experiment/progress.ts";
 import { parseDuration } from "../experiment/duration.ts";
+import { WARMUP_REQUESTS, WARMUP_S } from "../experiment/warmup.ts";
 import { RunSpecError } from "../loadgen/spec_error.ts";
 import { resultsRoot } from "../results/results_root.ts";
 import { archivedRuns, RUNS_FILE } from "../results/results_store.ts";
@@ -43,6 +44,8 @@ import { writeReports } from "./cli_report.ts";
 /** Every generator `--generator` accepts: the preferred ones, then those chosen only by name. */
 const GENERATORS: readonly GeneratorName[] = [...GENERATOR_NAMES, ...OPT_IN_GENERATOR_NAMES];
 const OPT_IN = OPT_IN_GENERATOR_NAMES.join(", ");
+/** How long a warm-up goes on, in words. */
+const WARMUP_TEXT = `${WARMUP_REQUESTS.toLocaleString("en")} requests or ${WARMUP_S} s`;
 
 /** The `--help` text. */
 export const USAGE = `Usage: deno task bench [flags]
@@ -68,8 +71,9 @@ What to measure
   --duration TIME     time per run instead of a request count: 10s, 500ms, 1m (a number is
                       seconds); wrk takes whole seconds
   --repeats N         measured runs per target and level (default ${DEFAULT_REPEATS})
-  --warmup            one uncounted warm-up run per target first (the default)
-  --no-warmup         skip the warm-up run
+  --warmup            uncounted warm-up runs per target first, until ${WARMUP_TEXT}
+                      (the default)
+  --no-warmup         skip the warm-up
   --keep-alive        reuse connections (HTTP keep-alive; default off, like ab and the reports)
   --timeout TIME      per-request timeout of the load generator: 5s, 500ms (a number is seconds)
   --run-timeout TIME  kill a run that takes longer than this, and go on (default: generous)

@@ -14,6 +14,7 @@
 
 import type { GeneratorName } from "../loadgen/types.ts";
 import type { LabProfile } from "./profiles.ts";
+import { WARMUP_REQUESTS, WARMUP_S } from "../experiment/warmup.ts";
 
 /** Generators that can end a run after a fixed time without keep-alive. */
 export const TIMED_GENERATORS: readonly GeneratorName[] = ["oha", "wrk"];
@@ -152,7 +153,7 @@ export interface NotebookPlan {
   steps: PlanStep[];
 }
 
-/** An experiment as `runExperiment` runs it: server starts, one warm-up per target, runs. */
+/** An experiment as `runExperiment` runs it: server starts, a warm-up per target, runs. */
 export interface ExperimentShape {
   /** Experiment name. */
   name: string;
@@ -175,8 +176,18 @@ export interface ExperimentShape {
 /** Estimated seconds of one experiment. */
 export function experimentSeconds(shape: ExperimentShape): number {
   const runS = COSTS.runOverheadS + (shape.durationS ?? shape.requests / shape.rate);
-  const runs = shape.targets * (shape.levels.length * shape.repeats + 1);
+  const runs = shape.targets * (shape.levels.length * shape.repeats + warmupRuns(shape, runS));
   return shape.starts * COSTS.serverStartS + runs * runS;
+}
+
+/**
+ * Runs of one target's warm-up (`../experiment/warmup.ts`): until {@link WARMUP_REQUESTS}
+ * requests or {@link WARMUP_S} seconds, at least one.
+ */
+function warmupRuns(shape: ExperimentShape, runS: number): number {
+  const perRun = shape.durationS === null ? shape.requests : shape.durationS * shape.rate;
+  const forRequests = Math.ceil(WARMUP_REQUESTS / Math.max(perRun, 1));
+  return Math.max(1, Math.min(forRequests, Math.ceil(WARMUP_S / runS)));
 }
 
 /**
@@ -203,6 +214,17 @@ export function labPlan(lab: LabProfile, timed = true): NotebookPlan[] {
   const size = numbersLieSizes(lab);
   const newConnectionRun = (requests: number) =>
     COSTS.runOverheadS + requests / COSTS.newConnectionRate;
+  // The handoff measurement warms each server up first, as an experiment does.
+  const handoffWarmupRuns = warmupRuns({
+    name: "handoff",
+    targets: 1,
+    starts: 1,
+    levels: [10],
+    repeats: 1,
+    durationS: null,
+    requests: handoffRequests(lab),
+    rate: COSTS.newConnectionRate,
+  }, newConnectionRun(handoffRequests(lab)));
   const keepAliveRun = (requests: number) => COSTS.runOverheadS + requests / COSTS.keepAliveRate;
   const failoverS = lab.name === "quick" ? 4 : 8;
   return [
@@ -220,7 +242,8 @@ export function labPlan(lab: LabProfile, timed = true): NotebookPlan[] {
         }),
         fixed(
           "handoff: async and threads on GET /",
-          2 * (COSTS.serverStartS + newConnectionRun(handoffRequests(lab))),
+          2 *
+            (COSTS.serverStartS + (1 + handoffWarmupRuns) * newConnectionRun(handoffRequests(lab))),
         ),
         experiment({ name: "01-io", targets: 3, starts: 3, ...slow(20) }),
         experiment({ name: "01-cpu", targets: 3, starts: 3, ...slow(5) }),

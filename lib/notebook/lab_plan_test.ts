@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { LAB02_EXPERIMENTS } from "./balancer_scenarios.ts";
 import {
+  COSTS,
   describeRuns,
   estimateLab,
   experimentSeconds,
@@ -52,7 +53,7 @@ Deno.test("the full lab's estimate fits the 12-minute budget, and the course exp
   assert.ok(withPdf.totalS > one.totalS);
 });
 
-Deno.test("experimentSeconds() adds server starts, one warm-up per target and the runs", () => {
+Deno.test("experimentSeconds() adds server starts, a warm-up per target and the runs", () => {
   const shape = {
     name: "x",
     targets: 2,
@@ -65,9 +66,14 @@ Deno.test("experimentSeconds() adds server starts, one warm-up per target and th
   };
   const timed = experimentSeconds(shape);
   const counted = experimentSeconds({ ...shape, durationS: null, requests: 2000 });
-  // 2 targets x (2 levels x 3 repeats + 1 warm-up) = 14 runs of 1 s (or of 2000 / 1000 s).
-  assert.ok(Math.abs((counted - timed) - 14) < 1e-9, `${counted} vs ${timed}`);
-  assert.ok(timed >= 14);
+  const many = experimentSeconds({ ...shape, durationS: null, requests: 100, rate: 10_000 });
+  const run = (s: number) => COSTS.runOverheadS + s;
+  // 2 targets x (2 levels x 3 repeats + the warm-up's runs). Timed runs of 1 s: the warm-up
+  // stops after 2 runs (2 s passed); runs of 2000 requests at 1000 req/s: after 1 (2 s); runs of
+  // 100 requests at 10,000 req/s: after 2 s of 0.46 s runs (5), long before 10,000 requests.
+  assert.ok(Math.abs(timed - 2 * (6 + 2) * run(1)) < 1e-9, `${timed}`);
+  assert.ok(Math.abs(counted - 2 * (6 + 1) * run(2)) < 1e-9, `${counted}`);
+  assert.ok(Math.abs(many - 2 * (6 + 5) * run(0.01)) < 1e-9, `${many}`);
 });
 
 Deno.test("every experiment a notebook runs is in the plan, and the plan names no other", async () => {

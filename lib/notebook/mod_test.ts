@@ -194,7 +194,7 @@ Deno.test("outside Jupyter the helpers print to the console", async () => {
 Deno.test("profileMarkdown() names the profile's sizes and how to change them", () => {
   assert.deepEqual(
     profileMarkdown(PROFILES.quick),
-    "Profile **quick**: 200 requests per run, 1 measured run(s) per cell after one warm-up run, " +
+    "Profile **quick**: 200 requests per run, 1 measured run(s) per cell after a warm-up, " +
       "concurrency levels 1, 10, 50. Set `LAB_PROFILE=quick` or `LAB_PROFILE=full` before " +
       "starting Jupyter to change it.",
   );

@@ -57,7 +57,7 @@ export const PROFILES: Readonly<Record<ProfileName, Readonly<LabProfile>>> = Obj
  */
 export function profileMarkdown(lab: LabProfile): string {
   return `Profile **${lab.name}**: ${lab.requests} requests per run, ${lab.repeats} measured ` +
-    `run(s) per cell after one warm-up run, concurrency levels ${lab.levels.join(", ")}. Set ` +
+    `run(s) per cell after a warm-up, concurrency levels ${lab.levels.join(", ")}. Set ` +
     "`LAB_PROFILE=quick` or `LAB_PROFILE=full` before starting Jupyter to change it.";
 }
 
