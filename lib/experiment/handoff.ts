@@ -6,8 +6,9 @@
  * Both servers do the same application work and the same HTTP work per request, so the threads
  * server's CPU per request minus the async server's is what the pool adds. `/stats` splits
  * that: the handoff code the listener and the workers run (copying heads and bodies through the
- * slots), timed in the code; the rest is switching threads (waking a blocked worker, then the
- * listener), which no code section can time.
+ * slots), timed in the code; the rest is what no code section can time: waking sleeping
+ * threads (a worker, then the listener; once per batch of requests when the pool is busy) and
+ * running a JavaScript engine per worker beside the listener's.
  *
  * @example
  * ```ts
@@ -196,7 +197,7 @@ export interface HandoffRow {
 
 /**
  * The measurement as a table: both servers' CPU per request, their difference, and how much of
- * it the handoff code took (the rest is switching threads). Figures that need `/proc` are null
+ * it the handoff code took (the rest is untimed: waking threads, running K + 1 engines). Figures that need `/proc` are null
  * where it is missing; the split is left out when the pool cost nothing measurable.
  */
 export function handoffTable(measured: HandoffMeasurement): HandoffRow[] {
@@ -212,7 +213,7 @@ export function handoffTable(measured: HandoffMeasurement): HandoffRow[] {
       { what: "difference: what the pool adds", "µs per request": round(extra) },
       { what: "of that, the handoff code", "µs per request": round(handoff.handoffUs) },
       {
-        what: "of that, the rest (switching threads)",
+        what: "of that, the rest (waking threads, K + 1 engines)",
         "µs per request": round(Math.max(extra - handoff.handoffUs, 0)),
       },
     );

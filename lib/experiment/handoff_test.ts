@@ -99,7 +99,7 @@ Deno.test("handoff: the table splits the difference only when the pool costs mor
     { what: "threads server: CPU per request", "µs per request": 30 },
     { what: "difference: what the pool adds", "µs per request": 20 },
     { what: "of that, the handoff code", "µs per request": 8 },
-    { what: "of that, the rest (switching threads)", "µs per request": 12 },
+    { what: "of that, the rest (waking threads, K + 1 engines)", "µs per request": 12 },
     { what: "threads server: inside the application", "µs per request": 1 },
   ]);
   const cheaper = handoffTable({ handoff: HANDOFF, threadsCpuUs: 9, asyncCpuUs: 10 });
