@@ -176,16 +176,16 @@ export interface ExperimentShape {
 /** Estimated seconds of one experiment. */
 export function experimentSeconds(shape: ExperimentShape): number {
   const runS = COSTS.runOverheadS + (shape.durationS ?? shape.requests / shape.rate);
-  const runs = shape.targets * (shape.levels.length * shape.repeats + warmupRuns(shape, runS));
+  const perRun = shape.durationS === null ? shape.requests : shape.durationS * shape.rate;
+  const runs = shape.targets * (shape.levels.length * shape.repeats + warmupRuns(perRun, runS));
   return shape.starts * COSTS.serverStartS + runs * runS;
 }
 
 /**
- * Runs of one target's warm-up (`../experiment/warmup.ts`): until {@link WARMUP_REQUESTS}
- * requests or {@link WARMUP_S} seconds, at least one.
+ * Runs of one target's warm-up (`../experiment/warmup.ts`) in runs of `perRun` requests lasting
+ * `runS` seconds: until {@link WARMUP_REQUESTS} requests or {@link WARMUP_S} seconds, at least one.
  */
-function warmupRuns(shape: ExperimentShape, runS: number): number {
-  const perRun = shape.durationS === null ? shape.requests : shape.durationS * shape.rate;
+function warmupRuns(perRun: number, runS: number): number {
   const forRequests = Math.ceil(WARMUP_REQUESTS / Math.max(perRun, 1));
   return Math.max(1, Math.min(forRequests, Math.ceil(WARMUP_S / runS)));
 }
@@ -215,16 +215,10 @@ export function labPlan(lab: LabProfile, timed = true): NotebookPlan[] {
   const newConnectionRun = (requests: number) =>
     COSTS.runOverheadS + requests / COSTS.newConnectionRate;
   // The handoff measurement warms each server up first, as an experiment does.
-  const handoffWarmupRuns = warmupRuns({
-    name: "handoff",
-    targets: 1,
-    starts: 1,
-    levels: [10],
-    repeats: 1,
-    durationS: null,
-    requests: handoffRequests(lab),
-    rate: COSTS.newConnectionRate,
-  }, newConnectionRun(handoffRequests(lab)));
+  const handoffWarmupRuns = warmupRuns(
+    handoffRequests(lab),
+    newConnectionRun(handoffRequests(lab)),
+  );
   const keepAliveRun = (requests: number) => COSTS.runOverheadS + requests / COSTS.keepAliveRate;
   const failoverS = lab.name === "quick" ? 4 : 8;
   return [

@@ -58,6 +58,15 @@ export const Dispatch = {
 } as const;
 
 /**
+ * Wakes up to `count` workers sleeping until a request is posted, when any sleeps; returns how
+ * many woke. Both sides call it: the listener after a batch, a worker about to block.
+ */
+export function wakeSleepers(dispatch: Int32Array, count: number): number {
+  if (Atomics.load(dispatch, Dispatch.Sleepers) === 0) return 0;
+  return Atomics.notify(dispatch, Dispatch.Posted, count);
+}
+
+/**
  * Cells in the ticket table (after the K serving fields): cell `n & (TICKET_CELLS - 1)` holds
  * 1 + the slot of ticket n once posted, and 0 again once a worker claimed it. A cell still
  * unread when its next ticket comes up holds the listener back. A power of two, so the cell of

@@ -44,6 +44,7 @@ import {
   type ThreadSetup,
   TICKET_CELLS,
   TIMING_FIELDS,
+  wakeSleepers,
   WORKER_APP_US,
   WORKER_BY_MESSAGE,
   WORKER_HANDOFF_US,
@@ -363,8 +364,7 @@ export class ThreadPool {
 
   /** Wakes up to `count` workers sleeping until a request is posted. */
   #wake(count: number): void {
-    if (Atomics.load(this.#dispatch, Dispatch.Sleepers) === 0) return;
-    this.#workersWoken += Atomics.notify(this.#dispatch, Dispatch.Posted, count);
+    this.#workersWoken += wakeSleepers(this.#dispatch, count);
   }
 
   /**

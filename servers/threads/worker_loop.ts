@@ -18,6 +18,7 @@ import {
   type ThreadMessage,
   TICKET_CELLS,
   TIMING_FIELDS,
+  wakeSleepers,
   WORKER_APP_US,
   WORKER_BY_MESSAGE,
   WORKER_HANDOFF_US,
@@ -62,10 +63,8 @@ export function runPoolWorker(
 
 /** Wakes one sleeping worker when a posted request is not claimed yet. */
 function wakeAnother(dispatch: Int32Array): void {
-  const waiting =
-    Atomics.load(dispatch, Dispatch.Posted) !== Atomics.load(dispatch, Dispatch.Claimed);
-  if (waiting && Atomics.load(dispatch, Dispatch.Sleepers) > 0) {
-    Atomics.notify(dispatch, Dispatch.Posted, 1);
+  if (Atomics.load(dispatch, Dispatch.Posted) !== Atomics.load(dispatch, Dispatch.Claimed)) {
+    wakeSleepers(dispatch, 1);
   }
 }
 
